@@ -1,0 +1,30 @@
+"""The engine stays importable without Qt: the import-linter contract in pyproject.toml, checked for real."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_core_imports_no_qt():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "imports no Qt KEPT" in result.stdout
+
+
+def test_core_runs_with_qt_blocked():
+    """Import every core module in a process where importing PySide6 or pyqtgraph raises."""
+    code = (
+        "import sys, importlib, pkgutil\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('PySide6', 'pyqtgraph'): raise ImportError('Qt is blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import workbench.core as core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'workbench.core.'): importlib.import_module(m.name)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

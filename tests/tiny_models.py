@@ -1,0 +1,59 @@
+"""Tiny random BERTs for tests: a WordPiece vocab and a BertConfig written to a folder, in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+WORDS = (
+    "good great fine nice love happy bad awful poor hate sad terrible the a movie film plot actor "
+    "story is was and but not very really so it this that of to in john mary paris london acme corp "
+    "berlin smith visited works for met at . , ! ?"
+).split()
+
+
+def build_tiny_backbone(folder: Path, words: list[str] = WORDS, layers: int = 2, hidden: int = 32) -> Path:
+    """A 2-layer BERT with random weights (safetensors) and a matching tokenizer, saved to `folder`."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = SPECIAL + sorted(set(words))
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
+        intermediate_size=hidden * 2, max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(folder)
+    return folder
+
+
+def write_sentiment_csv(path: Path, rows: int = 120) -> Path:
+    """A learnable two-class CSV in the tiny vocab: positive words -> 1, negative words -> 0."""
+    import random
+
+    rng = random.Random(0)
+    good, bad = ["good", "great", "nice", "love", "happy"], ["bad", "awful", "poor", "hate", "terrible"]
+    lines = ["text,label"]
+    for i in range(rows):
+        label = i % 2
+        word = rng.choice(good if label else bad)
+        lines.append(f"the movie was very {word} and the plot was {rng.choice(good if label else bad)},{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_ner_conll(path: Path, sentences: int = 60) -> Path:
+    import random
+
+    rng = random.Random(0)
+    people, places, orgs = ["john", "mary", "smith"], ["paris", "london", "berlin"], ["acme"]
+    out = []
+    for _ in range(sentences):
+        out += [f"{rng.choice(people)} B-PER", f"visited O", f"{rng.choice(places)} B-LOC", ". O", ""]
+        out += [f"{rng.choice(people)} B-PER", "works O", "for O", f"{rng.choice(orgs)} B-ORG", "corp I-ORG", ""]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path

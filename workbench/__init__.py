@@ -1,0 +1,1 @@
+"""A desktop fine-tuning workbench for BERT-family encoders."""

@@ -1,0 +1,154 @@
+"""`workbench` on the command line: train a run config headless, list runs; no arguments opens the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.events import (
+    EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
+)
+
+
+class TerminalReporter:
+    """Prints engine events: a one-line progress bar redrawn at most 4 times a second, then a summary."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self._last_draw = 0.0
+        self._loss: float | None = None
+        self._bar_shown = False
+
+    def __call__(self, event: Event) -> None:
+        from workbench.core.events import StepLogged
+
+        if isinstance(event, StepLogged):
+            self._loss = event.loss
+        elif isinstance(event, ProgressReported):
+            now = time.monotonic()
+            if now - self._last_draw >= 0.25 or event.step == event.total_steps:
+                self._last_draw = now
+                self._draw(event)
+        elif isinstance(event, MessageLogged):
+            self._line(event.text)
+        elif isinstance(event, RunStarted):
+            self._line(f"Run folder {event.run_dir}: {event.total_steps} steps on {event.device} ({event.precision}).")
+        elif isinstance(event, EvalFinished):
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items())
+            self._line(f"Evaluation on {event.split} at step {event.step}: {shown}")
+        elif isinstance(event, RunFailed):
+            self._line(f"Error: {event.message}")
+
+    def _draw(self, p: ProgressReported) -> None:
+        width = 30
+        filled = int(width * p.step / max(p.total_steps, 1))
+        eta = "" if p.eta_seconds is None else f" ETA {_clock(p.eta_seconds)}"
+        loss = "" if self._loss is None else f" loss {self._loss:.4f}"
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total_steps}"
+                          f" {_clock(p.elapsed_seconds)}{eta}{loss}   ")
+        self.stream.flush()
+        self._bar_shown = True
+
+    def _line(self, text: str) -> None:
+        if self._bar_shown:
+            self.stream.write("\n")
+            self._bar_shown = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def summary_table(result: RunFinished) -> str:
+    rows = [("run folder", result.run_dir), ("model", result.model_dir),
+            ("status", "stopped" if result.stopped else "finished"), ("wall time", f"{result.wall_seconds:.1f} s")]
+    rows += [(name, f"{value:.4f}") for name, value in sorted(result.final_metrics.items())]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
+
+def cmd_train(args) -> int:
+    import signal
+
+    from workbench.core.config import load_config
+    from workbench.core.control import RunControl
+    from workbench.core.training import train
+    from workbench.demo import demo_config
+
+    if args.resume:
+        config = None
+    elif args.demo:
+        config = demo_config(args.demo_task, runs_root=args.runs_root or "runs")
+    elif args.config:
+        config = load_config(args.config)
+    else:
+        raise WorkbenchError("Name a run config (workbench train CONFIG.json), or use --demo or --resume RUN_DIR.")
+    if config is not None and args.runs_root:
+        config.output.runs_root = args.runs_root
+
+    control = RunControl()
+
+    def stop(signum, frame):  # first Ctrl-C stops cleanly with a checkpoint; a second one kills
+        control.request_stop()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    result = train(config, TerminalReporter(), control, resume_dir=args.resume)
+    if isinstance(result, RunFailed):
+        return 1
+    print(summary_table(result))
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from workbench.core.runs import list_runs
+
+    runs = list_runs(args.runs_root or "runs")
+    if not runs:
+        print(f"No runs under {args.runs_root or 'runs'}.")
+        return 0
+    print(f"{'run':<48} {'status':<11} {'task':<12} {'best':>8}  created")
+    for run in runs:
+        best = "-" if run.best_metric is None else f"{run.best_metric:.4f}"
+        print(f"{run.path.name:<48} {run.status:<11} {run.task:<12} {best:>8}  {run.created}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("train", help="train a run config headless (also under torchrun)")
+    p.add_argument("config", nargs="?", help="a run config JSON file, as the GUI saves it")
+    p.add_argument("--demo", action="store_true", help="train the bundled backbone on the bundled demo data")
+    p.add_argument("--demo-task", choices=["single_label", "token"], default="single_label")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("runs", help="list runs with their status and best metric")
+    p.add_argument("--runs-root", help="folder that holds the runs (default: runs)")
+    p.set_defaults(func=cmd_runs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from workbench.ui.app import main as gui_main
+
+        return gui_main()
+    try:
+        return args.func(args)
+    except WorkbenchError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The headless engine: data, models, freezing, training, metrics, runs. No Qt here."""

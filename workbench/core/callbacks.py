@@ -1,0 +1,83 @@
+"""The Trainer callback that turns Trainer's life into typed events and honours stop/pause requests."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from transformers import TrainerCallback
+
+from workbench.core.control import RunControl
+from workbench.core.events import (
+    CheckpointSaved, EvalFinished, EventSink, MessageLogged, ProgressReported, StepLogged,
+)
+
+_EVAL_NOISE = ("runtime", "samples_per_second", "steps_per_second", "epoch")
+
+
+class EventCallback(TrainerCallback):
+    def __init__(self, sink: EventSink, control: RunControl, samples_per_step: int):
+        self.sink = sink
+        self.run_control = control
+        self.samples_per_step = samples_per_step
+        self._started = 0.0
+        self._first_step = 0
+        self._last_log = (0.0, 0)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._started = time.perf_counter()
+        self._first_step = state.global_step
+        self._last_log = (self._started, state.global_step)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            elapsed = time.perf_counter() - self._started
+            done = state.global_step - self._first_step
+            remaining = state.max_steps - state.global_step
+            eta = elapsed / done * remaining if done else None
+            self.sink(ProgressReported(state.global_step, state.max_steps, elapsed, eta))
+        if self.run_control.paused and not self.run_control.stop_requested:
+            self.sink(MessageLogged(f"Paused at step {state.global_step}."))
+            paused_at = time.perf_counter()
+            self.run_control.wait_while_paused()
+            self._started += time.perf_counter() - paused_at  # the pause is not training time
+            self.sink(MessageLogged("Resumed."))
+        if self.run_control.stop_requested and not control.should_training_stop:
+            control.should_training_stop = True
+            control.should_save = True
+            self.sink(MessageLogged(f"Stopping at step {state.global_step}; saving a checkpoint."))
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs or "loss" not in logs:
+            return
+        now = time.perf_counter()
+        then, then_step = self._last_log
+        steps = state.global_step - then_step
+        rate = steps * self.samples_per_step / (now - then) if steps and now > then else None
+        self._last_log = (now, state.global_step)
+        grad_norm = logs.get("grad_norm")
+        self.sink(StepLogged(
+            step=state.global_step,
+            epoch=float(state.epoch or 0.0),
+            loss=float(logs["loss"]),
+            learning_rate=float(logs.get("learning_rate", 0.0)),
+            grad_norm=None if grad_norm is None else float(grad_norm),
+            samples_per_second=rate,
+        ))
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if not state.is_world_process_zero or not metrics:
+            return
+        split, prefix = ("test", "test_") if any(k.startswith("test_") for k in metrics) else ("validation", "eval_")
+        clean = {
+            key.removeprefix(prefix): float(value)
+            for key, value in metrics.items()
+            if isinstance(value, (int, float)) and not key.endswith(_EVAL_NOISE)
+        }
+        self.sink(EvalFinished(state.global_step, float(state.epoch or 0.0), split, clean))
+        self._last_log = (time.perf_counter(), state.global_step)  # evaluation time is not training rate
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
+            self.sink(CheckpointSaved(state.global_step, path))

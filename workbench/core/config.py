@@ -1,0 +1,239 @@
+"""The run config: one dataclass tree, saved as JSON, that the GUI, the CLI and torchrun all run.
+
+`RunConfig.validate()` lists every problem as one sentence naming the field; `load_config` raises
+`ConfigError` carrying that list.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.core.errors import WorkbenchError
+
+SCHEMA_VERSION = 1
+
+TASKS = ("single_label", "pair", "multi_label", "token")
+FREEZE_PRESETS = ("full", "head_only", "embeddings", "lower_half", "custom")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+EVAL_STRATEGIES = ("epoch", "steps")
+BUNDLED_BACKBONE = "bundled:all-MiniLM-L6-v2"
+
+
+class ConfigError(WorkbenchError):
+    """A run config with one or more invalid fields; `problems` holds one sentence each."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = problems
+        where = f" in {source}" if source else ""
+        super().__init__(f"The run config{where} has {len(problems)} problem(s): " + " ".join(problems))
+
+
+@dataclass
+class DataConfig:
+    """Where the examples come from and which columns hold what.
+
+    `source` is a file, a folder (split files named train/validation/test, or a `save_to_disk`
+    folder) or a Hub dataset id. For token tasks `text_column` holds the token lists and
+    `label_column` the tag lists (CoNLL files give columns `tokens` and `tags`).
+    """
+
+    source: str = ""
+    text_column: str = "text"
+    text_pair_column: str | None = None
+    label_column: str = "label"
+    label_delimiter: str | None = None
+    validation_fraction: float = 0.1
+    split_seed: int = 42
+    max_train_rows: int | None = None
+
+
+@dataclass
+class BackboneConfig:
+    """`name` is `bundled:all-MiniLM-L6-v2`, a local model folder, or a Hub model id."""
+
+    name: str = BUNDLED_BACKBONE
+    allow_pickle_weights: bool = False
+
+
+@dataclass
+class TaskConfig:
+    type: str = "single_label"
+    dropout: float | None = None
+    class_weights: bool = False
+    max_length: int | None = None  # None: the 95th percentile of training token lengths
+
+
+@dataclass
+class FreezeConfig:
+    """A preset, or `custom` with the dotted module paths of the frozen nodes in `frozen`."""
+
+    preset: str = "full"
+    frozen: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainingConfig:
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    epochs: float = 1.0
+    max_steps: int = -1
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    gradient_accumulation_steps: int = 1
+    precision: str = "auto"
+    eval_strategy: str = "epoch"
+    eval_steps: int = 200
+    logging_steps: int = 10
+    metric_for_best: str = "f1"
+    early_stopping_patience: int | None = None
+    group_by_length: bool = True
+    seed: int = 42
+    save_total_limit: int = 2
+
+
+@dataclass
+class OutputConfig:
+    runs_root: str = "runs"
+    run_name: str | None = None
+
+
+@dataclass
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    freeze: FreezeConfig = field(default_factory=FreezeConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    schema_version: int = SCHEMA_VERSION
+
+    def validate(self) -> list[str]:
+        """Every problem with this config, one sentence each naming the field."""
+        problems: list[str] = []
+
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                problems.append(message)
+
+        d, t, f, tr = self.data, self.task, self.freeze, self.training
+        check(bool(d.source.strip()), "data.source is empty: name a data file, folder or Hub dataset id.")
+        check(bool(d.text_column), "data.text_column is empty: name the column that holds the text.")
+        check(bool(d.label_column), "data.label_column is empty: name the column that holds the labels.")
+        check(0 < d.validation_fraction < 1, f"data.validation_fraction must be between 0 and 1, not {d.validation_fraction}.")
+        check(d.max_train_rows is None or d.max_train_rows > 0, f"data.max_train_rows must be positive, not {d.max_train_rows}.")
+        check(t.type in TASKS, f"task.type '{t.type}' is not one of {', '.join(TASKS)}.")
+        check(t.type != "pair" or bool(d.text_pair_column), "data.text_pair_column must name the second text column for a pair task.")
+        check(t.dropout is None or 0 <= t.dropout < 1, f"task.dropout must be in [0, 1), not {t.dropout}.")
+        check(t.max_length is None or 8 <= t.max_length, f"task.max_length must be at least 8, not {t.max_length}.")
+        check(f.preset in FREEZE_PRESETS, f"freeze.preset '{f.preset}' is not one of {', '.join(FREEZE_PRESETS)}.")
+        check(bool(self.backbone.name.strip()), "backbone.name is empty: name the bundled backbone, a model folder or a Hub id.")
+        check(tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
+        check(tr.batch_size >= 1, f"training.batch_size must be at least 1, not {tr.batch_size}.")
+        check(tr.epochs > 0 or tr.max_steps > 0, "training.epochs must be positive unless training.max_steps is set.")
+        check(0 <= tr.warmup_ratio < 1, f"training.warmup_ratio must be in [0, 1), not {tr.warmup_ratio}.")
+        check(tr.weight_decay >= 0, f"training.weight_decay must not be negative, not {tr.weight_decay}.")
+        check(tr.max_grad_norm >= 0, f"training.max_grad_norm must not be negative, not {tr.max_grad_norm}.")
+        check(tr.gradient_accumulation_steps >= 1, "training.gradient_accumulation_steps must be at least 1.")
+        check(tr.precision in PRECISIONS, f"training.precision '{tr.precision}' is not one of {', '.join(PRECISIONS)}.")
+        check(tr.eval_strategy in EVAL_STRATEGIES, f"training.eval_strategy '{tr.eval_strategy}' is not one of {', '.join(EVAL_STRATEGIES)}.")
+        check(tr.eval_steps >= 1, f"training.eval_steps must be at least 1, not {tr.eval_steps}.")
+        check(tr.logging_steps >= 1, f"training.logging_steps must be at least 1, not {tr.logging_steps}.")
+        check(tr.early_stopping_patience is None or tr.early_stopping_patience >= 1, "training.early_stopping_patience must be at least 1 when set.")
+        check(tr.save_total_limit >= 1, "training.save_total_limit must be at least 1.")
+        check(bool(tr.metric_for_best), "training.metric_for_best is empty: name a metric such as f1 or accuracy.")
+        check(bool(self.output.runs_root), "output.runs_root is empty: name the folder that holds the runs.")
+        return problems
+
+    def checked(self) -> "RunConfig":
+        problems = self.validate()
+        if problems:
+            raise ConfigError(problems)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str | None = None) -> "RunConfig":
+        """Build a config from plain data; unknown sections or fields are reported, not ignored."""
+        problems: list[str] = []
+        sections = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in sections:
+                problems.append(f"'{key}' is not a section of the run config.")
+            elif key == "schema_version":
+                if value != SCHEMA_VERSION:
+                    problems.append(f"schema_version {value} is not supported (this version reads {SCHEMA_VERSION}).")
+            elif not isinstance(value, dict):
+                problems.append(f"'{key}' must be an object of settings.")
+            else:
+                section_cls = sections[key].default_factory
+                names = {f.name for f in dataclasses.fields(section_cls)}
+                hints = typing.get_type_hints(section_cls)
+                for name, item in value.items():
+                    if name not in names:
+                        problems.append(f"{key}.{name} is not a setting of the run config.")
+                    elif not _fits(item, hints[name]):
+                        problems.append(f"{key}.{name} must be {_describe(hints[name])}, not {item!r}.")
+                kwargs[key] = section_cls(**{k: v for k, v in value.items() if k in names})
+        if problems:
+            raise ConfigError(problems, source)
+        config = cls(**kwargs)
+        problems = config.validate()
+        if problems:
+            raise ConfigError(problems, source)
+        return config
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits a field's type (an int is a fine float; a bool is not a number)."""
+    if hint is Any:
+        return True
+    if isinstance(hint, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return isinstance(value, list) and all(_fits(v, item) for v in value)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "null"}
+    if isinstance(hint, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is list:
+        return "a list"
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def load_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkbenchError(f"The run config {path} does not exist.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise WorkbenchError(f"The run config {path} is not valid JSON ({exc}).") from None
+    if not isinstance(raw, dict):
+        raise WorkbenchError(f"The run config {path} must hold a JSON object.")
+    return RunConfig.from_dict(raw, source=str(path))

@@ -1,0 +1,80 @@
+"""CoNLL reader: one token per line, tag in the last field, blank lines between sentences.
+
+The file is streamed sentence by sentence into an Arrow-backed `datasets.Dataset` (cached by a
+fingerprint of the paths, sizes and modification times), so a big file never sits in Python lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import datasets
+
+from workbench.core.errors import WorkbenchError
+
+CONLL_EXTENSIONS = (".conll", ".iob", ".bio")
+FEATURES = datasets.Features(
+    {"tokens": datasets.List(datasets.Value("string")), "tags": datasets.List(datasets.Value("string"))}
+)
+_DOCSTART = "-DOCSTART-"
+
+
+def looks_like_conll(sample: str) -> bool:
+    """Whether a text sample (whole lines) reads as CoNLL: every non-blank line has a token and a
+    tag, and blank lines separate sentences."""
+    lines = [line for line in sample.splitlines() if not line.startswith(_DOCSTART)]
+    filled = [line for line in lines if line.strip()]
+    return len(filled) < len(lines) and bool(filled) and all(len(line.split()) >= 2 for line in filled)
+
+
+def _sentences(paths: list[str]) -> Iterator[dict[str, list[str]]]:
+    for path in paths:
+        tokens: list[str] = []
+        tags: list[str] = []
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                fields = line.split()
+                if not fields:
+                    if tokens:
+                        yield {"tokens": tokens, "tags": tags}
+                        tokens, tags = [], []
+                    continue
+                if fields[0] == _DOCSTART:
+                    continue
+                if len(fields) < 2:
+                    raise WorkbenchError(
+                        f"{path} line {number} has a token but no tag ({line.strip()!r}); "
+                        "each line needs a token and a tag separated by whitespace."
+                    )
+                tokens.append(fields[0])
+                tags.append(fields[-1])
+        if tokens:
+            yield {"tokens": tokens, "tags": tags}
+
+
+def _fingerprint(paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        stat = os.stat(path)
+        digest.update(f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return "conll-" + digest.hexdigest()[:32]
+
+
+def read_conll(files: list[Path]) -> datasets.Dataset:
+    """One row per sentence with columns `tokens` and `tags` (first and last field of each line);
+    `-DOCSTART-` lines are skipped and a line with a single field is reported with its number."""
+    paths = [str(path) for path in files]
+    try:
+        return datasets.Dataset.from_generator(
+            _sentences, features=FEATURES, gen_kwargs={"paths": paths}, fingerprint=_fingerprint(paths)
+        )
+    except datasets.exceptions.DatasetGenerationError as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, WorkbenchError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise cause from None
+        raise

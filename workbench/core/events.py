@@ -1,0 +1,105 @@
+"""Typed, past-tense events: the only thing the engine hands back to the CLI, the GUI or a test.
+
+Every event is a frozen dataclass with a `kind` name, so the run recorder can write it as one JSON
+line and `event_from_dict` can read it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_dir: str
+    total_steps: int
+    device: str
+    precision: str
+    train_rows: int
+    max_length: int
+    trainable_params: int
+    total_params: int
+    kind: str = "run_started"
+
+
+@dataclass(frozen=True)
+class StepLogged:
+    step: int
+    epoch: float
+    loss: float
+    learning_rate: float
+    grad_norm: float | None
+    samples_per_second: float | None
+    kind: str = "step"
+
+
+@dataclass(frozen=True)
+class ProgressReported:
+    step: int
+    total_steps: int
+    elapsed_seconds: float
+    eta_seconds: float | None
+    kind: str = "progress"
+
+
+@dataclass(frozen=True)
+class EvalFinished:
+    step: int
+    epoch: float
+    split: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    kind: str = "eval"
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    step: int
+    path: str
+    kind: str = "checkpoint"
+
+
+@dataclass(frozen=True)
+class MessageLogged:
+    text: str
+    level: str = "info"
+    kind: str = "message"
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_dir: str
+    model_dir: str
+    stopped: bool
+    best_metric: float | None
+    metric_name: str
+    best_checkpoint: str | None
+    final_metrics: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    kind: str = "finished"
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    message: str
+    run_dir: str | None = None
+    kind: str = "failed"
+
+
+Event = (
+    RunStarted | StepLogged | ProgressReported | EvalFinished | CheckpointSaved | MessageLogged | RunFinished | RunFailed
+)
+EventSink = Callable[[Event], None]
+
+_BY_KIND = {cls.kind: cls for cls in typing.get_args(Event)}
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    return dataclasses.asdict(event)
+
+
+def event_from_dict(raw: dict[str, Any]) -> Event:
+    cls = _BY_KIND[raw["kind"]]
+    return cls(**raw)

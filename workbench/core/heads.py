@@ -1,0 +1,45 @@
+"""Task heads through the `AutoModelFor*` classes, so an exported model loads in plain transformers."""
+
+from __future__ import annotations
+
+from workbench.core.backbones import check_weights_format, resolve_backbone
+from workbench.core.config import BackboneConfig, TaskConfig
+
+PROBLEM_TYPES = {
+    "single_label": "single_label_classification",
+    "pair": "single_label_classification",
+    "multi_label": "multi_label_classification",
+}
+
+
+def auto_class(task: str):
+    import transformers
+
+    if task == "token":
+        return transformers.AutoModelForTokenClassification
+    return transformers.AutoModelForSequenceClassification
+
+
+def load_model(backbone: BackboneConfig, task: TaskConfig, label_names: list[str]):
+    """The backbone with a freshly initialised head for `label_names`."""
+    source = resolve_backbone(backbone.name)
+    check_weights_format(source, backbone.allow_pickle_weights)
+    extra = {"classifier_dropout": task.dropout} if task.dropout is not None else {}
+    if task.type in PROBLEM_TYPES:
+        extra["problem_type"] = PROBLEM_TYPES[task.type]
+    from transformers.utils import logging
+
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity_error()  # "newly initialized head" is the point here, not a warning
+    try:
+        return auto_class(task.type).from_pretrained(
+            source,
+            num_labels=len(label_names),
+            id2label=dict(enumerate(label_names)),
+            label2id={name: i for i, name in enumerate(label_names)},
+            use_safetensors=None if backbone.allow_pickle_weights else True,
+            trust_remote_code=False,
+            **extra,
+        )
+    finally:
+        logging.set_verbosity(verbosity)

@@ -1,0 +1,113 @@
+"""Built-in metrics with scikit-learn and seqeval (what `evaluate`'s f1 and seqeval modules wrap).
+
+`evaluate` stays the way to add further metrics: `load_extra_metric` takes a module id (online)
+or a local module folder.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+
+
+def classification_metrics(labels: np.ndarray, preds: np.ndarray, num_labels: int) -> dict[str, float]:
+    """Accuracy and F1: the positive class's F1 for two classes, macro F1 otherwise (micro and macro always)."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    all_labels = list(range(num_labels))
+    out = {
+        "accuracy": float(accuracy_score(labels, preds)),
+        "f1_macro": float(f1_score(labels, preds, labels=all_labels, average="macro", zero_division=0)),
+        "f1_micro": float(f1_score(labels, preds, labels=all_labels, average="micro", zero_division=0)),
+    }
+    average, pos = ("binary", 1) if num_labels == 2 else ("macro", 1)
+    p, r, f, _ = precision_recall_fscore_support(
+        labels, preds, labels=None if average == "binary" else all_labels, average=average, pos_label=pos, zero_division=0
+    )
+    out.update(precision=float(p), recall=float(r), f1=float(f))
+    return out
+
+
+def multilabel_metrics(labels: np.ndarray, probs: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    """Micro and macro F1 at a probability threshold; `f1` is the micro value, `accuracy` the exact-match share."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    preds = (probs >= threshold).astype(int)
+    truth = (labels >= 0.5).astype(int)
+    micro = float(f1_score(truth, preds, average="micro", zero_division=0))
+    return {
+        "accuracy": float(accuracy_score(truth, preds)),
+        "f1_micro": micro,
+        "f1_macro": float(f1_score(truth, preds, average="macro", zero_division=0)),
+        "f1": micro,
+    }
+
+
+def token_metrics(labels: np.ndarray, preds: np.ndarray, label_names: list[str]) -> dict[str, float]:
+    """Entity-level precision, recall and F1 (seqeval), ignoring positions labelled -100."""
+    from seqeval.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    gold, pred = align_tags(labels, preds, label_names)
+    return {
+        "precision": float(precision_score(gold, pred, zero_division=0)),
+        "recall": float(recall_score(gold, pred, zero_division=0)),
+        "f1": float(f1_score(gold, pred, zero_division=0)),
+        "accuracy": float(accuracy_score(gold, pred)),
+    }
+
+
+def align_tags(labels: np.ndarray, preds: np.ndarray, label_names: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    gold, pred = [], []
+    for label_row, pred_row in zip(labels, preds):
+        keep = label_row != -100
+        gold.append([label_names[i] for i in label_row[keep]])
+        pred.append([label_names[i] for i in pred_row[keep]])
+    return gold, pred
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def reduce_logits(task: str) -> Callable:
+    """Trainer's `preprocess_logits_for_metrics`: keep class ids, not logits, except for multi-label."""
+
+    def reduce(logits, labels):
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        return logits if task == "multi_label" else logits.argmax(dim=-1)
+
+    return reduce
+
+
+def build_compute_metrics(task: str, label_names: list[str]) -> Callable:
+    """Trainer's `compute_metrics` for a task, fed by `reduce_logits`."""
+
+    def compute(eval_pred) -> dict[str, float]:
+        preds, labels = eval_pred.predictions, eval_pred.label_ids
+        if isinstance(preds, tuple):
+            preds = preds[0]
+        if task == "token":
+            return token_metrics(labels, preds, label_names)
+        if task == "multi_label":
+            return multilabel_metrics(labels, sigmoid(preds))
+        return classification_metrics(labels, preds, len(label_names))
+
+    return compute
+
+
+def load_extra_metric(name_or_folder: str):
+    """An `evaluate` metric by Hub module id (needs network) or a local module folder."""
+    import evaluate
+
+    from workbench.core.hub import ensure_hub_reachable, is_hub_id
+
+    if is_hub_id(name_or_folder):
+        ensure_hub_reachable(f"the metric '{name_or_folder}'")
+    try:
+        return evaluate.load(name_or_folder)
+    except (FileNotFoundError, ImportError, ValueError) as exc:
+        raise WorkbenchError(f"The metric '{name_or_folder}' could not be loaded: {exc}") from None

@@ -1,0 +1,161 @@
+"""Run folders: each run writes its config, its events and its status as it goes.
+
+    <runs_root>/<stamp>-<name>/
+        config.json      the RunConfig that produced it
+        metrics.jsonl    one event per line, appended and flushed as it happens
+        status.json      running / finished / stopped / failed, best metric, pid (rewritten atomically)
+        checkpoints/     Trainer checkpoints (optimizer and scheduler state included), for resuming
+        model/           the final model and tokenizer
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.core.config import RunConfig, load_config
+from workbench.core.events import (
+    Event, EventSink, ProgressReported, RunFailed, RunFinished, RunStarted, event_from_dict, event_to_dict,
+)
+
+CONFIG_FILE, EVENTS_FILE, STATUS_FILE = "config.json", "metrics.jsonl", "status.json"
+CHECKPOINTS, MODEL = "checkpoints", "model"
+
+
+def new_run_dir(config: RunConfig) -> Path:
+    """A fresh, uniquely named folder under the runs root (not created)."""
+    root = Path(config.output.runs_root).expanduser()
+    name = config.output.run_name or f"{config.task.type}-{Path(config.data.source.rstrip('/')).stem or 'data'}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate, n = root / f"{stamp}-{name}", 1
+    while candidate.exists():
+        n += 1
+        candidate = root / f"{stamp}-{name}-{n}"
+    return candidate
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class RunRecorder:
+    """An event sink that writes each event to the run folder, then passes it on."""
+
+    def __init__(self, run_dir: Path, config: RunConfig, sink: EventSink | None = None):
+        self.run_dir = run_dir
+        self.sink = sink
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if not (run_dir / CONFIG_FILE).exists():
+            config.save(run_dir / CONFIG_FILE)
+        self.status: dict[str, Any] = read_status(run_dir) or {
+            "task": config.task.type, "backbone": config.backbone.name, "data": config.data.source,
+            "metric_name": config.training.metric_for_best, "best_metric": None,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        self._update_status(status="running", pid=os.getpid(), message=None)
+        self._events = open(run_dir / EVENTS_FILE, "a", encoding="utf-8")
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, ProgressReported):  # progress is derivable; keep the log to what matters
+            self._events.write(json.dumps(event_to_dict(event)) + "\n")
+            self._events.flush()
+        if isinstance(event, RunStarted):
+            self._update_status(total_steps=event.total_steps)
+        elif isinstance(event, RunFinished):
+            self._update_status(status="stopped" if event.stopped else "finished", best_metric=event.best_metric,
+                                final_metrics=event.final_metrics, ended=time.strftime("%Y-%m-%d %H:%M:%S"))
+        elif isinstance(event, RunFailed):
+            self._update_status(status="failed", message=event.message, ended=time.strftime("%Y-%m-%d %H:%M:%S"))
+        if self.sink is not None:
+            self.sink(event)
+
+    def close(self) -> None:
+        self._events.close()
+
+    def _update_status(self, **changes: Any) -> None:
+        self.status.update(changes)
+        write_json_atomic(self.run_dir / STATUS_FILE, self.status)
+
+
+def read_status(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((run_dir / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def read_events(run_dir: Path) -> list[Event]:
+    """The events a run recorded, skipping a torn last line (a run killed mid-write)."""
+    events = []
+    try:
+        lines = (Path(run_dir) / EVENTS_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return events
+    for line in lines:
+        try:
+            events.append(event_from_dict(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return events
+
+
+def last_checkpoint(run_dir: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(run_dir) / CHECKPOINTS
+    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    return Path(found) if found else None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    path: Path
+    status: str
+    task: str
+    best_metric: float | None
+    metric_name: str
+    created: str
+    resumable: bool
+
+
+def list_runs(runs_root: str | Path) -> list[RunSummary]:
+    """Runs under a root, newest first. A run marked running whose process is gone is "interrupted"."""
+    root = Path(runs_root).expanduser()
+    if not root.is_dir():
+        return []
+    out = []
+    for run_dir in sorted((p for p in root.iterdir() if (p / CONFIG_FILE).is_file()), reverse=True):
+        status = read_status(run_dir) or {}
+        state = status.get("status", "unknown")
+        if state == "running" and not _alive(status.get("pid")):
+            state = "interrupted"
+        out.append(RunSummary(
+            path=run_dir, status=state, task=status.get("task", "?"), best_metric=status.get("best_metric"),
+            metric_name=status.get("metric_name", "f1"), created=status.get("created", ""),
+            resumable=state != "running" and last_checkpoint(run_dir) is not None,
+        ))
+    return out
+
+
+def run_config(run_dir: str | Path) -> RunConfig:
+    return load_config(Path(run_dir) / CONFIG_FILE)

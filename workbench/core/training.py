@@ -1,0 +1,290 @@
+"""One training run, in stages: check the config, load data, model and mask, tokenise, train, save.
+
+`train()` is what the CLI, the GUI's worker thread and every torchrun rank call. It never raises for
+a problem the user can fix: it emits `RunFailed` with one sentence and returns it.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core.config import RunConfig
+from workbench.core.control import RunControl
+from workbench.core.errors import WorkbenchError
+from workbench.core.events import (
+    EventSink, MessageLogged, RunFailed, RunFinished, RunStarted,
+)
+from workbench.core.runs import CHECKPOINTS, MODEL, RunRecorder, last_checkpoint, new_run_dir, run_config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """Everything a Trainer needs, built before any run folder exists (so a typo leaves no empty run)."""
+
+    data: object  # PreparedData
+    encoded: object  # datasets.DatasetDict
+    tokenizer: object
+    model: object
+    max_length: int
+    trainable: int
+    total: int
+
+
+def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
+    from workbench.core.backbones import backbone_info, load_tokenizer
+    from workbench.core.data import prepare, token_length_stats
+    from workbench.core.encoding import encode_splits
+    from workbench.core.freezing import apply_freeze, build_layer_tree, preset_frozen
+    from workbench.core.heads import load_model
+
+    # Data and labels
+    data = prepare(config.data, config.task.type)
+    counts = ", ".join(f"{name} {n}" for name, n in data.split_counts().items())
+    emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows, {len(data.label_names)} labels."))
+
+    # Tokenizer and max_length (the 95th percentile of training lengths unless set)
+    tokenizer = load_tokenizer(config.backbone.name)
+    model_max = backbone_info(config.backbone.name).max_positions
+    max_length = config.task.max_length
+    if max_length is None:
+        stats = token_length_stats(data, tokenizer, model_max)
+        max_length = stats.suggested_max_length
+        train = stats.per_split["train"]
+        emit(MessageLogged(f"max_length {max_length} (train tokens p50 {train['p50']}, p95 {train['p95']}, max {train['max']})."))
+    elif max_length > model_max:
+        raise WorkbenchError(f"task.max_length {max_length} is more than the backbone takes ({model_max}).")
+
+    # Model, head and freeze mask
+    model = load_model(config.backbone, config.task, data.label_names)
+    tree = build_layer_tree(model)
+    frozen = config.freeze.frozen if config.freeze.preset == "custom" else preset_frozen(tree, config.freeze.preset)
+    trainable, total = apply_freeze(model, frozen)
+    emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters (freeze preset '{config.freeze.preset}')."))
+
+    encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
+    return Prepared(data, encoded, tokenizer, model, max_length, trainable, total)
+
+
+def training_arguments(config: RunConfig, output_dir: Path, precision: str):
+    from transformers import TrainingArguments
+
+    t = config.training
+    metric = t.metric_for_best
+    return TrainingArguments(
+        output_dir=str(output_dir),
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.batch_size * 2,
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        learning_rate=t.learning_rate,
+        lr_scheduler_type="linear",
+        warmup_steps=t.warmup_ratio,
+        weight_decay=t.weight_decay,
+        max_grad_norm=t.max_grad_norm,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        eval_strategy=t.eval_strategy,
+        eval_steps=t.eval_steps,
+        save_strategy=t.eval_strategy,
+        save_steps=t.eval_steps,
+        save_total_limit=t.save_total_limit,
+        load_best_model_at_end=True,
+        metric_for_best_model=metric,
+        greater_is_better=metric != "loss",
+        logging_steps=t.logging_steps,
+        logging_first_step=True,
+        train_sampling_strategy="group_by_length" if t.group_by_length else "random",
+        length_column_name="length",
+        remove_unused_columns=False,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        seed=t.seed,
+        report_to="none",
+        disable_tqdm=True,
+    )
+
+
+def class_weight_loss(weights):
+    """A `compute_loss_func` with class weights (inverse frequency) for imbalanced single-label data."""
+    import torch
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        logits = outputs["logits"]
+        return torch.nn.functional.cross_entropy(logits, labels, weight=weights.to(logits.device, logits.dtype))
+
+    return loss
+
+
+def _class_weights(data, task: str):
+    import torch
+
+    if task not in ("single_label", "pair"):
+        raise WorkbenchError("task.class_weights applies to single-label and pair tasks only.")
+    counts = data.label_counts()["train"]
+    n = torch.tensor([max(counts.get(name, 0), 1) for name in data.label_names], dtype=torch.float)
+    return n.sum() / (len(n) * n)
+
+
+def train(config: RunConfig, sink: EventSink | None = None, control: RunControl | None = None,
+          resume_dir: str | Path | None = None) -> RunFinished | RunFailed:
+    """Run one training; with `resume_dir`, continue that run from its last checkpoint."""
+    control = control or RunControl()
+    sink = sink or (lambda event: None)
+    started = time.perf_counter()
+    run_dir: Path | None = Path(resume_dir) if resume_dir else None
+    recorder: RunRecorder | None = None
+    emit = sink
+    try:
+        from workbench.core.distributed import agree_run_dir, is_main_process
+
+        if run_dir is not None:
+            config = run_config(run_dir)
+            checkpoint = last_checkpoint(run_dir)
+            if checkpoint is None:
+                raise WorkbenchError(f"The run {run_dir} has no checkpoint to resume from.")
+        else:
+            config.checked()
+            checkpoint = None
+        quiet_libraries()
+        prepared = prepare_run(config, emit)
+
+        if run_dir is None:
+            run_dir = agree_run_dir(new_run_dir(config))
+        if is_main_process():
+            recorder = RunRecorder(run_dir, config, sink)
+            emit = recorder
+        else:
+            emit = lambda event: None  # noqa: E731 - only rank 0 reports and writes the run folder
+        return _fit(config, prepared, run_dir, checkpoint, emit, control, started)
+    except Exception as exc:  # every failure becomes one sentence; the traceback goes to the run folder
+        failed = RunFailed(_failure_sentence(exc, config), str(run_dir) if run_dir else None)
+        if run_dir is not None and recorder is not None and not isinstance(exc, WorkbenchError):
+            (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+        emit(failed)
+        return failed
+    finally:
+        if recorder is not None:
+            recorder.close()
+
+
+def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
+    from transformers import EarlyStoppingCallback, Trainer
+
+    from workbench.core.callbacks import EventCallback
+    from workbench.core.device import choose_precision, pick_device
+    from workbench.core.distributed import world_size
+    from workbench.core.metrics import build_compute_metrics, reduce_logits
+    from workbench.core.encoding import PaddingCollator
+
+    t, task = config.training, config.task.type
+    precision, why = choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
+    emit(MessageLogged(f"Precision {precision}: {why}."))
+    args = training_arguments(config, run_dir / CHECKPOINTS, precision)
+    samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
+    callbacks = [EventCallback(emit, control, samples_per_step)]
+    if t.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    trainer = Trainer(
+        model=prepared.model,
+        args=args,
+        train_dataset=prepared.encoded["train"],
+        eval_dataset=prepared.encoded["validation"],
+        processing_class=prepared.tokenizer,
+        data_collator=PaddingCollator(prepared.tokenizer, task),
+        compute_metrics=build_compute_metrics(task, prepared.data.label_names),
+        preprocess_logits_for_metrics=reduce_logits(task),
+        compute_loss_func=class_weight_loss(_class_weights(prepared.data, task)) if config.task.class_weights else None,
+        callbacks=callbacks,
+    )
+    total_steps = _total_steps(trainer, config)
+    emit(RunStarted(
+        run_dir=str(run_dir), total_steps=total_steps, device=pick_device(), precision=precision,
+        train_rows=len(prepared.encoded["train"]), max_length=prepared.max_length,
+        trainable_params=prepared.trainable, total_params=prepared.total,
+    ))
+    if checkpoint:
+        emit(MessageLogged(f"Resuming from {checkpoint}."))
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+
+    # The best checkpoint is loaded now; report it on validation (and test), then save it.
+    metric = t.metric_for_best
+    final = {f"validation_{k}": v for k, v in _best_eval(trainer, metric).items()}
+    if "test" in prepared.encoded:
+        test = trainer.evaluate(prepared.encoded["test"], metric_key_prefix="test")
+        final.update({k: float(v) for k, v in test.items() if k.startswith("test_") and not k.endswith(("runtime", "per_second"))})
+    model_dir = run_dir / MODEL
+    if trainer.is_world_process_zero():
+        _save_model(trainer, model_dir)
+    finished = RunFinished(
+        run_dir=str(run_dir), model_dir=str(model_dir), stopped=control.stop_requested,
+        best_metric=final.get(f"validation_{metric}"), metric_name=metric,
+        best_checkpoint=trainer.state.best_model_checkpoint, final_metrics=final,
+        wall_seconds=time.perf_counter() - started,
+    )
+    emit(finished)
+    return finished
+
+
+def _total_steps(trainer, config: RunConfig) -> int:
+    if config.training.max_steps > 0:
+        return config.training.max_steps
+    import math
+
+    batches = len(trainer.get_train_dataloader())
+    per_epoch = max(math.ceil(batches / config.training.gradient_accumulation_steps), 1)
+    return math.ceil(per_epoch * config.training.epochs)
+
+
+def _best_eval(trainer, metric: str) -> dict[str, float]:
+    """Validation metrics of the best checkpoint: from the log when it was evaluated, else measured now."""
+    best = trainer.state.best_model_checkpoint
+    step = int(best.rsplit("-", 1)[1]) if best else None
+    for entry in reversed(trainer.state.log_history):
+        if entry.get("step") == step and f"eval_{metric}" in entry:
+            return {k.removeprefix("eval_"): float(v) for k, v in entry.items()
+                    if k.startswith("eval_") and not k.endswith(("runtime", "per_second"))}
+    measured = trainer.evaluate()
+    return {k.removeprefix("eval_"): float(v) for k, v in measured.items()
+            if k.startswith("eval_") and not k.endswith(("runtime", "per_second"))}
+
+
+def _save_model(trainer, model_dir: Path) -> None:
+    """Write to a temporary folder, then rename it into place, so no half-written model is left."""
+    import shutil
+
+    tmp = model_dir.with_name(f".{model_dir.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    trainer.save_model(str(tmp))
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    tmp.rename(model_dir)
+
+
+def _failure_sentence(exc: Exception, config: RunConfig) -> str:
+    import torch
+
+    if isinstance(exc, WorkbenchError):
+        return str(exc)
+    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower():
+        return (f"Training ran out of memory at batch size {config.training.batch_size}; "
+                "lower training.batch_size or task.max_length, or freeze more layers.")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return f"The disk is full while writing {exc.filename or 'the run folder'}; free some space and resume the run."
+    return f"Training failed with {type(exc).__name__}: {exc}".rstrip(".") + "."
+
+
+def quiet_libraries() -> None:
+    """Keep transformers' and datasets' progress bars and info logs out of our events and terminal."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    datasets.utils.logging.set_verbosity_error()
+    datasets.disable_progress_bars()

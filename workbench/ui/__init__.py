@@ -1,0 +1,1 @@
+"""The Qt views: thin windows over the engine in workbench.core."""
