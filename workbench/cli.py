@@ -16,8 +16,8 @@ from workbench.core.events import (
 class TerminalReporter:
     """Prints engine events: a one-line progress bar redrawn at most 4 times a second, then a summary."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
         self._last_draw = 0.0
         self._loss: float | None = None
         self._bar_shown = False

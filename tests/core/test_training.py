@@ -188,3 +188,33 @@ def test_pickle_weights_need_an_opt_in(tiny_config, tiny_backbone_dir, tmp_path)
     tiny_config.backbone.name = str(folder)
     result = train(tiny_config)
     assert isinstance(result, RunFailed) and "allow_pickle_weights" in result.message
+
+
+def test_killed_process_resumes_from_its_last_complete_checkpoint(tiny_config, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    tiny_config.training.max_steps = 40
+    tiny_config.training.eval_steps = 5
+    tiny_config.save(tmp_path / "run.json")
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "train", str(tmp_path / "run.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = Path(tiny_config.output.runs_root)
+    deadline = time.monotonic() + 120
+    while not list(runs.glob("*/checkpoints/checkpoint-*/trainer_state.json")):
+        assert proc.poll() is None and time.monotonic() < deadline, "no checkpoint was written"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    (summary,) = list_runs(runs)
+    assert summary.status == "interrupted" and summary.resumable
+    # a checkpoint torn by the kill (no trainer_state.json) must not be the one resumed
+    torn = summary.path / "checkpoints" / "checkpoint-999"
+    (torn).mkdir()
+    (torn / "model.safetensors").write_bytes(b"half")
+    result = train(tiny_config, resume_dir=summary.path)
+    assert isinstance(result, RunFinished), result
+    assert read_status(summary.path)["status"] == "finished"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -64,9 +65,7 @@ class RunRecorder:
         self._events = open(run_dir / EVENTS_FILE, "a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
-        if not isinstance(event, ProgressReported):  # progress is derivable; keep the log to what matters
-            self._events.write(json.dumps(event_to_dict(event)) + "\n")
-            self._events.flush()
+        self.write(event)
         if isinstance(event, RunStarted):
             self._update_status(total_steps=event.total_steps)
         elif isinstance(event, RunFinished):
@@ -77,8 +76,15 @@ class RunRecorder:
         if self.sink is not None:
             self.sink(event)
 
+    def write(self, event: Event) -> None:
+        """Record an event without passing it on (for events emitted before the folder existed)."""
+        if not isinstance(event, ProgressReported):  # progress is derivable; keep the log to what matters
+            self._events.write(json.dumps(event_to_dict(event)) + "\n")
+            self._events.flush()
+
     def close(self) -> None:
-        self._events.close()
+        with contextlib.suppress(OSError):  # a full disk was already reported as the run's failure
+            self._events.close()
 
     def _update_status(self, **changes: Any) -> None:
         self.status.update(changes)
@@ -108,11 +114,13 @@ def read_events(run_dir: Path) -> list[Event]:
 
 
 def last_checkpoint(run_dir: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
+    """The newest complete checkpoint. Trainer writes `trainer_state.json` last, so a checkpoint cut
+    short by a killed process (which `get_last_checkpoint` would pick) lacks it and is skipped."""
     folder = Path(run_dir) / CHECKPOINTS
-    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
-    return Path(found) if found else None
+    if not folder.is_dir():
+        return None
+    steps = [(int(m.group(1)), p) for p in folder.iterdir() if (m := re.fullmatch(r"checkpoint-(\d+)", p.name))]
+    return next((p for _, p in sorted(steps, reverse=True) if (p / "trainer_state.json").is_file()), None)
 
 
 def _alive(pid: int | None) -> bool:

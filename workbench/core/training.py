@@ -6,6 +6,7 @@ a problem the user can fix: it emits `RunFailed` with one sentence and returns i
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import time
@@ -75,6 +76,8 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
 def training_arguments(config: RunConfig, output_dir: Path, precision: str):
     from transformers import TrainingArguments
 
+    from workbench.core.device import pick_device
+
     t = config.training
     metric = t.metric_for_best
     return TrainingArguments(
@@ -107,6 +110,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         seed=t.seed,
         report_to="none",
         disable_tqdm=True,
+        dataloader_pin_memory=pick_device() == "cuda",
     )
 
 
@@ -135,11 +139,16 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
           resume_dir: str | Path | None = None) -> RunFinished | RunFailed:
     """Run one training; with `resume_dir`, continue that run from its last checkpoint."""
     control = control or RunControl()
-    sink = sink or (lambda event: None)
+    sink = sink if sink is not None else (lambda event: None)
     started = time.perf_counter()
     run_dir: Path | None = Path(resume_dir) if resume_dir else None
     recorder: RunRecorder | None = None
-    emit = sink
+    early: list = []  # events from before the run folder exists, written to it once it does
+
+    def emit(event):
+        early.append(event)
+        sink(event)
+
     try:
         from workbench.core.distributed import agree_run_dir, is_main_process
 
@@ -158,15 +167,21 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
             run_dir = agree_run_dir(new_run_dir(config))
         if is_main_process():
             recorder = RunRecorder(run_dir, config, sink)
+            for event in early:
+                recorder.write(event)
             emit = recorder
         else:
             emit = lambda event: None  # noqa: E731 - only rank 0 reports and writes the run folder
         return _fit(config, prepared, run_dir, checkpoint, emit, control, started)
     except Exception as exc:  # every failure becomes one sentence; the traceback goes to the run folder
-        failed = RunFailed(_failure_sentence(exc, config), str(run_dir) if run_dir else None)
-        if run_dir is not None and recorder is not None and not isinstance(exc, WorkbenchError):
-            (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
-        emit(failed)
+        failed = RunFailed(_failure_sentence(exc, config), str(run_dir) if recorder else None)
+        if recorder is not None and not isinstance(exc, WorkbenchError):
+            with contextlib.suppress(OSError):
+                (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+        try:
+            emit(failed)
+        except OSError:  # the run folder itself cannot be written (a full disk): still tell the caller
+            sink(failed)
         return failed
     finally:
         if recorder is not None:
@@ -174,7 +189,7 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
 
 
 def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
-    from transformers import EarlyStoppingCallback, Trainer
+    from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
 
     from workbench.core.callbacks import EventCallback
     from workbench.core.device import choose_precision, pick_device
@@ -202,6 +217,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         compute_loss_func=class_weight_loss(_class_weights(prepared.data, task)) if config.task.class_weights else None,
         callbacks=callbacks,
     )
+    trainer.remove_callback(PrinterCallback)  # our events are the only report
     total_steps = _total_steps(trainer, config)
     emit(RunStarted(
         run_dir=str(run_dir), total_steps=total_steps, device=pick_device(), precision=precision,
