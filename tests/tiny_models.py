@@ -20,7 +20,7 @@ def build_tiny_backbone(folder: Path, words: list[str] = WORDS, layers: int = 2,
     folder.mkdir(parents=True, exist_ok=True)
     vocab = SPECIAL + sorted(set(words))
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True)
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
     config = BertConfig(

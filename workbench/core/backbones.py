@@ -35,7 +35,7 @@ def resolve_backbone(name: str) -> str:
         raise WorkbenchError(f"The backbone {path} is a file; choose the model folder that holds config.json.")
     if not is_hub_id(name):
         raise WorkbenchError(f"The backbone '{name}' is neither a model folder that exists nor a Hub model id.")
-    ensure_hub_reachable(f"the model '{name}'")
+    ensure_hub_reachable(name, "model")
     return name
 
 

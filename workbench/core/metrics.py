@@ -106,7 +106,7 @@ def load_extra_metric(name_or_folder: str):
     from workbench.core.hub import ensure_hub_reachable, is_hub_id
 
     if is_hub_id(name_or_folder):
-        ensure_hub_reachable(f"the metric '{name_or_folder}'")
+        ensure_hub_reachable(name_or_folder, "metric")
     try:
         return evaluate.load(name_or_folder)
     except (FileNotFoundError, ImportError, ValueError) as exc:

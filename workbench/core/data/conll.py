@@ -19,13 +19,13 @@ CONLL_EXTENSIONS = (".conll", ".iob", ".bio")
 FEATURES = datasets.Features(
     {"tokens": datasets.List(datasets.Value("string")), "tags": datasets.List(datasets.Value("string"))}
 )
-_DOCSTART = "-DOCSTART-"
+DOCSTART = "-DOCSTART-"
 
 
 def looks_like_conll(sample: str) -> bool:
     """Whether a text sample (whole lines) reads as CoNLL: every non-blank line has a token and a
     tag, and blank lines separate sentences."""
-    lines = [line for line in sample.splitlines() if not line.startswith(_DOCSTART)]
+    lines = [line for line in sample.splitlines() if not line.startswith(DOCSTART)]
     filled = [line for line in lines if line.strip()]
     return len(filled) < len(lines) and bool(filled) and all(len(line.split()) >= 2 for line in filled)
 
@@ -42,7 +42,7 @@ def _sentences(paths: list[str]) -> Iterator[dict[str, list[str]]]:
                         yield {"tokens": tokens, "tags": tags}
                         tokens, tags = [], []
                     continue
-                if fields[0] == _DOCSTART:
+                if fields[0] == DOCSTART:
                     continue
                 if len(fields) < 2:
                     raise WorkbenchError(

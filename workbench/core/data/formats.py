@@ -11,23 +11,20 @@ import csv
 import json
 import os
 import re
-import socket
-import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import datasets
+import pyarrow.parquet as pq
 
-from workbench.core.data.conll import CONLL_EXTENSIONS, looks_like_conll, read_conll
+from workbench.core.data.conll import CONLL_EXTENSIONS, DOCSTART, looks_like_conll, read_conll
 from workbench.core.errors import WorkbenchError
+from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
 
 EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 EXTENSIONS.update(dict.fromkeys(CONLL_EXTENSIONS, "conll"))
 _SAMPLE_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
-_JSON_FIELD = re.compile(r'^\s*\{\s*"([^"]+)"\s*:\s*\[\s*\{')
-_HUB_PROBE_SECONDS = 3.0
+_JSON_FIELD = re.compile(r'^\s*\{\s*"([^"]+)"\s*:\s*\[')
 
 
 def split_name(name: str) -> str | None:
@@ -38,13 +35,6 @@ def split_name(name: str) -> str | None:
         if name.startswith(prefix):
             return split
     return None
-
-
-def is_hub_id(source: str) -> bool:
-    """Whether `source` reads as a Hub dataset id (`owner/name` or `name`) rather than a local path."""
-    if not _HUB_ID.match(source) or os.path.exists(source):
-        return False
-    return Path(source).suffix.lower() not in EXTENSIONS
 
 
 def load_raw(source: str) -> datasets.DatasetDict:
@@ -60,6 +50,8 @@ def load_raw(source: str) -> datasets.DatasetDict:
 
 
 def _normalise(named: dict[str, datasets.Dataset]) -> datasets.DatasetDict:
+    """Known split names mapped to train / validation / test; the first unknown split becomes train
+    when there is no train, other unknown splits are dropped."""
     out: dict[str, datasets.Dataset] = {}
     unknown: datasets.Dataset | None = None
     for name, dataset in named.items():
@@ -95,9 +87,10 @@ def _load_folder(folder: Path) -> datasets.DatasetDict:
             f"The folder {folder} has no training file: name the split files train, validation (or dev) "
             "and test, with an extension such as .csv, .jsonl, .parquet or .conll."
         )
-    return datasets.DatasetDict(
-        {split: _load_files(files[split], f"{folder} ({split})") for split in ("train", "validation", "test") if split in files}
-    )
+    return datasets.DatasetDict({
+        split: _load_files(paths, str(paths[0]) if len(paths) == 1 else f"the {split} files in {folder}")
+        for split, paths in sorted(files.items(), key=lambda item: ("train", "validation", "test").index(item[0]))
+    })
 
 
 def _load_files(paths: list[Path], label: str) -> datasets.Dataset:
@@ -108,6 +101,8 @@ def _load_files(paths: list[Path], label: str) -> datasets.Dataset:
     fmt = formats.pop()
     names = [str(path) for path in paths]
     try:
+        if all(_no_rows(path, fmt) for path in paths):
+            raise WorkbenchError(f"{label} has no data rows (only a header, blank lines or an empty list).")
         if fmt == "conll":
             dataset = read_conll(paths)
         elif fmt == "csv":
@@ -121,9 +116,26 @@ def _load_files(paths: list[Path], label: str) -> datasets.Dataset:
         raise
     except Exception as exc:  # the builders raise many types; show the root cause in one sentence
         raise WorkbenchError(f"{label} could not be read as {fmt.upper()}: {_root_message(exc)}.") from None
-    if len(dataset) == 0:
-        raise WorkbenchError(f"{label} has no data rows (only a header or an empty list).")
     return dataset
+
+
+def _no_rows(path: Path, fmt: str) -> bool:
+    """Whether a file holds no records: a CSV header alone, `[]`, only blank lines, a 0-row Parquet."""
+    if fmt == "parquet":
+        return pq.read_metadata(path).num_rows == 0
+    if path.stat().st_size > _SAMPLE_BYTES:
+        return False
+    text = _sample(path)
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(DOCSTART)]
+    if fmt == "csv":
+        return len(lines) <= 1
+    if fmt == "json" and lines:
+        try:
+            content = json.loads(text)
+        except ValueError:
+            return False  # JSON Lines
+        return content == [] or (isinstance(content, dict) and list(content.values()) == [[]])
+    return not lines
 
 
 def _builder(name: str, files: list[str], **options: str) -> datasets.Dataset:
@@ -205,10 +217,11 @@ def _json_field(path: Path) -> str | None:
         return None
     first = sample.split("\n", 1)[0]
     try:
-        json.loads(first)
+        record = json.loads(first)
     except ValueError:
         return match.group(1)  # the first line is not a whole record: one object spans the file
-    return match.group(1) if path.stat().st_size <= len(first.encode()) + 2 else None
+    only_line = path.stat().st_size <= len(first.encode()) + 2
+    return match.group(1) if only_line and len(record) == 1 else None
 
 
 def _root_message(exc: BaseException) -> str:
@@ -218,39 +231,14 @@ def _root_message(exc: BaseException) -> str:
     return (text[-1] if text else type(exc).__name__).rstrip(".")
 
 
-def _hub_reachable() -> bool:
-    """Whether the Hub answers on its HTTPS port within a few seconds (DNS included)."""
-    if any(os.environ.get(var, "").upper() in ("1", "ON", "YES", "TRUE") for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
-        return False
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            socket.create_connection((host, 443), timeout=_HUB_PROBE_SECONDS).close()
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(_HUB_PROBE_SECONDS)
-    return bool(result and result[0])
-
-
 def _load_hub(dataset_id: str) -> datasets.DatasetDict:
-    offline = WorkbenchError(
-        f"'{dataset_id}' is not a local file or folder and the Hugging Face Hub cannot be reached to "
-        "download it; check the path, or connect to the internet to use a Hub dataset."
-    )
-    if not _hub_reachable():
-        raise offline
+    ensure_hub_reachable(dataset_id, "dataset")
     try:
         loaded = datasets.load_dataset(dataset_id)
     except datasets.exceptions.DatasetNotFoundError:
         raise WorkbenchError(f"There is no dataset '{dataset_id}' on the Hugging Face Hub (or it is private).") from None
     except (ConnectionError, TimeoutError):
-        raise offline from None
+        raise hub_offline_error(dataset_id, "dataset") from None
     normalised = _normalise(dict(loaded))
     if not normalised:
         raise WorkbenchError(f"The Hub dataset '{dataset_id}' has no usable splits.")

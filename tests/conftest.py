@@ -1,0 +1,22 @@
+"""Fixtures shared by the core and UI tests."""
+
+import pytest
+
+TINY_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + (
+    "the a an is was my i you it to and of in on for not very good bad great awful movie film plot "
+    "order refund charge card account password login app crash error package delivery late broken "
+    "john mary paris london acme corp visited works at . , ! ?"
+).split()
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer_dir(tmp_path_factory):
+    """A folder with vocab.txt and a saved BERT WordPiece tokenizer over TINY_VOCAB (lower-cased)."""
+    from transformers import BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-tokenizer")
+    (folder / "vocab.txt").write_text("\n".join(TINY_VOCAB) + "\n", encoding="utf-8")
+    # transformers 5 reads the vocabulary from `vocab=`; `vocab_file=` alone is silently ignored.
+    tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer.save_pretrained(folder)
+    return folder
