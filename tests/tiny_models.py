@@ -53,7 +53,7 @@ def write_ner_conll(path: Path, sentences: int = 60) -> Path:
     people, places, orgs = ["john", "mary", "smith"], ["paris", "london", "berlin"], ["acme"]
     out = []
     for _ in range(sentences):
-        out += [f"{rng.choice(people)} B-PER", f"visited O", f"{rng.choice(places)} B-LOC", ". O", ""]
+        out += [f"{rng.choice(people)} B-PER", "visited O", f"{rng.choice(places)} B-LOC", ". O", ""]
         out += [f"{rng.choice(people)} B-PER", "works O", "for O", f"{rng.choice(orgs)} B-ORG", "corp I-ORG", ""]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path

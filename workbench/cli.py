@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (

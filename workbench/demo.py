@@ -16,7 +16,7 @@ def demo_config(task: str = "single_label", runs_root: str = "runs") -> RunConfi
     """A config that trains the bundled backbone on the demo data in well under two minutes on 2 cores."""
     config = RunConfig()
     config.output.runs_root = runs_root
-    config.training.epochs = 2
+    config.training.epochs = 1
     config.training.learning_rate = 1e-4
     config.training.batch_size = 16
     config.training.logging_steps = 5

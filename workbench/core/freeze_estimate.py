@@ -42,21 +42,36 @@ class FreezeEstimate:
 
 def estimate_savings(tree: LayerNode, frozen: Iterable[str]) -> FreezeEstimate:
     frozen = list(frozen)
+    trainable = trainable_under(tree, frozen)
+    stages = _stages(tree, frozen)
+    full = _backward_work([_Stage(stage.work, stage.work, True) for stage in stages])
+    saved = 1 - _backward_work(stages) / full if full else 0.0
+    return FreezeEstimate(tree.params, trainable, saved)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    work: int  # parameters that take part in matrix products
+    trainable_work: int
+    trains: bool  # holds any trainable parameter
+
+
+def _stages(tree: LayerNode, frozen: list[str]) -> list[_Stage]:
+    """Embeddings (no work), each encoder layer, then the rest of the model, bottom to top."""
+    stages, work_left, trainable_left = [], tree.params, trainable_under(tree, frozen)
     embeddings = embeddings_node(tree)
-    layers = encoder_layers(tree)
-    # (work, trainable work) per stage, bottom to top; embeddings weigh nothing.
-    stages = [(float(layer.params), float(trainable_under(layer, frozen))) for layer in layers]
-    rest = tree.params - sum(layer.params for layer in layers) - (embeddings.params if embeddings else 0)
-    rest_trainable = trainable_under(tree, frozen) - sum(trainable_under(layer, frozen) for layer in layers)
     if embeddings is not None:
-        rest_trainable -= trainable_under(embeddings, frozen)
-        stages.insert(0, (0.0, float(trainable_under(embeddings, frozen) > 0)))
-    stages.append((float(rest), float(rest_trainable)))
-    total = trainable_under(tree, frozen)
-    return FreezeEstimate(tree.params, total, 1 - _backward_work(stages) / _backward_work([(w, w or 1.0) for w, _ in stages]))
+        trainable = trainable_under(embeddings, frozen)
+        stages.append(_Stage(0, 0, trainable > 0))
+        work_left, trainable_left = work_left - embeddings.params, trainable_left - trainable
+    for layer in encoder_layers(tree):
+        trainable = trainable_under(layer, frozen)
+        stages.append(_Stage(layer.params, trainable, trainable > 0))
+        work_left, trainable_left = work_left - layer.params, trainable_left - trainable
+    return stages + [_Stage(work_left, trainable_left, trainable_left > 0)]
 
 
-def _backward_work(stages: list[tuple[float, float]]) -> float:
-    """Weight gradients of the trainable work, plus input gradients above the lowest trainable stage."""
-    lowest = next((i for i, (_, trainable) in enumerate(stages) if trainable), len(stages))
-    return sum(trainable for _, trainable in stages) + sum(work for work, _ in stages[lowest + 1:])
+def _backward_work(stages: list[_Stage]) -> int:
+    """Weight gradients of the trainable weights, plus input gradients above the lowest trainable stage."""
+    lowest = next((i for i, stage in enumerate(stages) if stage.trains), len(stages))
+    return sum(stage.trainable_work for stage in stages) + sum(stage.work for stage in stages[lowest + 1:])

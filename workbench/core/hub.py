@@ -10,10 +10,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.filetypes import DATA_EXTENSIONS
 
 PROBE_SECONDS = 3.0
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
-_FILE_SUFFIXES = {".csv", ".tsv", ".txt", ".json", ".jsonl", ".parquet", ".conll", ".iob", ".bio", ".arrow"}
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 
@@ -21,7 +21,7 @@ def is_hub_id(name: str) -> bool:
     """A name that is not an existing path and reads as `owner/name` or `name`, not as a file."""
     if not _HUB_ID.match(name) or os.path.exists(os.path.expanduser(name)):
         return False
-    return Path(name).suffix.lower() not in _FILE_SUFFIXES
+    return Path(name).suffix.lower() not in DATA_EXTENSIONS
 
 
 def hub_unreachable_reason() -> str | None:

@@ -15,7 +15,6 @@ import datasets
 
 from workbench.core.errors import WorkbenchError
 
-CONLL_EXTENSIONS = (".conll", ".iob", ".bio")
 FEATURES = datasets.Features(
     {"tokens": datasets.List(datasets.Value("string")), "tags": datasets.List(datasets.Value("string"))}
 )

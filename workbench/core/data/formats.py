@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
 
-from workbench.core.data.conll import CONLL_EXTENSIONS, DOCSTART, looks_like_conll, read_conll
+from workbench.core.data.conll import DOCSTART, looks_like_conll, read_conll
 from workbench.core.errors import WorkbenchError
+from workbench.core.filetypes import DATA_EXTENSIONS as EXTENSIONS
 from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
 
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
-EXTENSIONS.update(dict.fromkeys(CONLL_EXTENSIONS, "conll"))
 _SAMPLE_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
 _JSON_FIELD = re.compile(r'^\s*\{\s*"([^"]+)"\s*:\s*\[')

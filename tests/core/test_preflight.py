@@ -1,0 +1,79 @@
+import pytest
+
+from workbench.core.config import DataConfig
+from workbench.core.preflight import (
+    duplicate_count, entity_counts, imbalance, invalid_bio, preflight_warnings, run_preflight,
+)
+
+TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG"]
+
+
+def test_imbalance_above_five_to_one():
+    found = imbalance({"billing": 600, "security": 100, "other": 300})
+    assert (found.largest, found.smallest, found.ratio) == ("billing", "security", 6.0)
+    assert imbalance({"a": 500, "b": 100}) is None  # exactly 5 is not more than 5
+    assert imbalance({"a": 10}) is None
+
+
+def test_entities_are_counted_by_type():
+    tags = {"O": 900, "B-PER": 50, "I-PER": 40, "B-LOC": 8, "I-LOC": 30}
+    assert entity_counts(tags) == {"PER": 50, "LOC": 8}  # entity starts, not every tag
+    assert entity_counts({"O": 9, "I-PER": 4, "I-LOC": 2}) == {"PER": 4, "LOC": 2}  # IO tags: no B- to count
+
+
+def test_duplicates_between_train_and_validation():
+    train = ["Refund please", "the app crashes", "login fails"]
+    validation = ["  refund PLEASE ", "new text", "login fails", "login fails"]
+    assert duplicate_count(train, validation) == 3
+    assert duplicate_count(train, ["nothing in common"]) == 0
+
+
+@pytest.mark.parametrize("rows, bad", [
+    ([[1, 2, 2, 0], [3, 4]], []),  # B-PER I-PER I-PER O, B-ORG I-ORG
+    ([[2, 0]], [0]),  # a sentence starting with I-PER
+    ([[0, 4], [1, 2], [1, 4]], [0, 2]),  # I-ORG after O; I-ORG after B-PER
+    ([[1], [2]], [1]),  # the previous sentence's tag does not carry over
+    ([], []),
+])
+def test_invalid_bio(rows, bad):
+    assert invalid_bio(rows, TAGS) == bad
+
+
+def test_run_preflight_on_a_csv(tmp_path, tiny_backbone_dir, sentiment_csv):
+    lines = sentiment_csv.read_text().splitlines()
+    rare = [f"the plot was so sad {i},2" for i in range(10)]  # label 2: 10 rows against 60 of 0 and 1
+    sentiment_csv.write_text("\n".join(lines + rare) + "\n")
+    report = run_preflight(DataConfig(source=str(sentiment_csv)), "single_label", str(tiny_backbone_dir))
+    assert sum(report.split_counts.values()) == 130
+    assert report.label_counts["train"]["2"] == 9  # stratified: one of the ten goes to validation
+    assert 0 < report.duplicates <= report.split_counts["validation"]  # the generator repeats sentences
+    lengths = report.lengths.per_split["train"]
+    assert lengths["rows"] == report.split_counts["train"] and lengths["p50"] <= lengths["p95"] <= lengths["max"]
+
+    warnings = preflight_warnings(report, None)
+    imbalance_warning = next(w for w in warnings if w.startswith("Class imbalance: '"))
+    assert "6.0 times" in imbalance_warning and imbalance_warning.endswith("class weights can help.")
+    assert any("validation rows also appear in the training split" in w for w in warnings)
+    assert not any("max_length" in w for w in warnings)  # the suggested length is at least the p95
+    share = (report.lengths.lengths["train"] > 8).mean()
+    assert 0 < share < 1
+    assert f"{share:.1%} of training rows are longer than max_length 8" in " ".join(preflight_warnings(report, 8))
+
+
+def test_run_preflight_flags_broken_bio(tmp_path, tiny_backbone_dir, ner_conll):
+    ner_conll.write_text(ner_conll.read_text() + "acme I-ORG\ncorp I-ORG\n\n")
+    config = DataConfig(source=str(ner_conll), text_column="tokens", label_column="tags")
+    report = run_preflight(config, "token", str(tiny_backbone_dir))
+    problems = report.invalid_bio
+    assert sum(problem.rows for problem in problems.values()) == 1
+    assert next(iter(problems.values())).example == "acme corp"
+    warnings = preflight_warnings(report, None)
+    assert not any(w.startswith("Class imbalance") for w in warnings)  # PER 2 : LOC 1 : ORG 1 entities
+    assert any("I- tag that follows neither B- nor I-" in w for w in warnings)
+
+
+def test_lengths_problem_keeps_the_rest(sentiment_csv, tmp_path):
+    (tmp_path / "not-a-model").mkdir()
+    report = run_preflight(DataConfig(source=str(sentiment_csv)), "single_label", str(tmp_path / "not-a-model"))
+    assert report.lengths is None and "has no config.json" in report.lengths_problem
+    assert report.split_counts["train"] > 0
