@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: run test lint bench clean
+.PHONY: run demo test clean
 
 $(BIN)/workbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(BIN)/workbench: pyproject.toml
 	touch $@
 
 run: $(BIN)/workbench
+	$(BIN)/workbench
+
+demo: $(BIN)/workbench
 	$(BIN)/workbench train --demo
 
 test: $(BIN)/workbench

@@ -18,9 +18,21 @@ from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
-    EventSink, MessageLogged, RunFailed, RunFinished, RunStarted,
+    EventSink,
+    MessageLogged,
+    RunFailed,
+    RunFinished,
+    RunStarted,
 )
-from workbench.core.runs import CHECKPOINTS, MODEL, RunRecorder, last_checkpoint, new_run_dir, run_config
+from workbench.core.libraries import load_engine_libraries
+from workbench.core.runs import (
+    CHECKPOINTS,
+    MODEL,
+    RunRecorder,
+    last_checkpoint,
+    new_run_dir,
+    run_config,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +176,7 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
         else:
             config.checked()
             checkpoint = None
-        quiet_libraries()
+        load_engine_libraries()
         prepared = prepare_run(config, emit)
 
         if run_dir is None:
@@ -198,8 +210,8 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.callbacks import EventCallback
     from workbench.core.device import choose_precision, pick_device
     from workbench.core.distributed import world_size
-    from workbench.core.metrics import build_compute_metrics, reduce_logits
     from workbench.core.encoding import PaddingCollator
+    from workbench.core.metrics import build_compute_metrics, reduce_logits
 
     t, task = config.training, config.task.type
     precision, why = choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
@@ -297,14 +309,3 @@ def _failure_sentence(exc: Exception, config: RunConfig) -> str:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"The disk is full while writing {exc.filename or 'the run folder'}; free some space and resume the run."
     return f"Training failed with {type(exc).__name__}: {exc}".rstrip(".") + "."
-
-
-def quiet_libraries() -> None:
-    """Keep transformers' and datasets' progress bars and info logs out of our events and terminal."""
-    import datasets
-    import transformers
-
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    datasets.utils.logging.set_verbosity_error()
-    datasets.disable_progress_bars()

@@ -1,0 +1,85 @@
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt: no display needed
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from tests.tiny_models import build_tiny_backbone, write_sentiment_csv
+from workbench.core.config import RunConfig
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(qapp, tmp_path):
+    """QSettings in a temporary folder, so tests neither read nor write the user's settings."""
+    qapp.setOrganizationName("bert-workbench-tests")
+    qapp.setApplicationName("ui-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone_dir(tmp_path_factory):
+    return build_tiny_backbone(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def tiny_run_config(folder, backbone_dir, max_steps: int = 12) -> RunConfig:
+    """Trains the tiny BERT on a learnable two-class CSV for `max_steps` steps, evaluating every 6."""
+    config = RunConfig()
+    config.data.source = str(write_sentiment_csv(folder / "sentiment.csv"))
+    config.backbone.name = str(backbone_dir)
+    config.task.max_length = 32
+    config.training.batch_size = 8
+    config.training.max_steps = max_steps
+    config.training.eval_strategy = "steps"
+    config.training.eval_steps = 6
+    config.training.logging_steps = 2
+    config.training.learning_rate = 1e-3
+    config.training.precision = "fp32"
+    config.output.runs_root = str(folder / "runs")
+    return config
+
+
+@pytest.fixture
+def tiny_config(tmp_path, tiny_backbone_dir):
+    return tiny_run_config(tmp_path, tiny_backbone_dir)
+
+
+@pytest.fixture
+def long_tiny_config(tiny_config):
+    """Long enough (400 steps) that a stop or a close lands mid-run; evaluates rarely."""
+    tiny_config.training.max_steps = 400
+    tiny_config.training.eval_steps = 200
+    return tiny_config
+
+
+def stop_if_running(qtbot, worker) -> None:
+    """For teardown (pytest-qt's `before_close_func`): a widget deleted with its run going would abort Qt."""
+    if worker.is_running:
+        with qtbot.waitSignal(worker.finished, timeout=120_000):
+            worker.stop()
+
+
+def answer_start(view, config: RunConfig) -> None:
+    """Answer the view's Start as the main window does: train `config` with the page's edits written in."""
+
+    def start() -> None:
+        view.update_config(config)
+        view.start(config)
+
+    view.start_requested.connect(start)
+
+
+@pytest.fixture
+def train_view(qtbot):
+    from workbench.ui.views.train_view import TrainView
+
+    view = TrainView()
+    qtbot.addWidget(view, before_close_func=lambda view: stop_if_running(qtbot, view.worker))
+    return view
+
+
+def points(curve) -> list[float]:
+    """The x values a pyqtgraph curve draws (it reports None when it has none)."""
+    x, _ = curve.getData()
+    return [] if x is None else list(x)

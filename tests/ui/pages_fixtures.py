@@ -1,0 +1,34 @@
+"""Fixtures for the Data, Model and Freeze page tests; import the ones a module uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from tests.tiny_models import build_tiny_backbone, write_ner_conll, write_sentiment_csv
+
+WAIT_MS = 60_000  # a first check imports datasets and transformers and loads a tokenizer
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory) -> Path:
+    return build_tiny_backbone(tmp_path_factory.mktemp("tiny-bert-pages"))
+
+
+@pytest.fixture
+def sentiment_csv(tmp_path) -> Path:
+    return write_sentiment_csv(tmp_path / "sentiment.csv")
+
+
+@pytest.fixture
+def ner_conll(tmp_path) -> Path:
+    return write_ner_conll(tmp_path / "ner.conll")
+
+
+@pytest.fixture
+def idle_pool():
+    """Let background jobs a test started finish before the next test (and its widgets) begins."""
+    yield
+    QThreadPool.globalInstance().waitForDone(WAIT_MS)

@@ -1,0 +1,179 @@
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
+
+from tests.ui.pages_fixtures import WAIT_MS, idle_pool, ner_conll, sentiment_csv, tiny_backbone  # noqa: F401
+from workbench.core.config import DataConfig, RunConfig
+from workbench.core.data import load_raw, prepare
+from workbench.core.errors import WorkbenchError
+from workbench.ui.views.data_view import DataView
+from workbench.ui.views.model_view import ModelView
+
+pytestmark = pytest.mark.usefixtures("idle_pool")
+
+
+@pytest.fixture
+def view(qtbot, tiny_backbone) -> DataView:  # noqa: F811
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_backbone(str(tiny_backbone))
+    view.show()
+    return view
+
+
+def combo_showing(view: DataView, column: str) -> QComboBox:
+    """The first mapping combo box that has `column` (the task combo has no columns)."""
+    return next(c for c in view.findChildren(QComboBox) if c.findData(column) >= 0)
+
+
+def engine_sentence(call, *args) -> str:
+    with pytest.raises(WorkbenchError) as raised:
+        call(*args)
+    return str(raised.value)
+
+
+def open_and_check(qtbot, view: DataView, source) -> None:
+    with qtbot.waitSignals([view.loaded, view.checked], timeout=WAIT_MS, order="strict"):
+        view.load(str(source))
+
+
+def test_load_a_csv_map_columns_and_check(qtbot, view, tmp_path):
+    rows = ["review,stars,sentiment"] + [f"the film was {w} {i},{i % 5},{'pos' if i % 2 else 'neg'}"
+                                         for i, w in enumerate(["good", "bad"] * 40)]
+    rows += [f"a rare opinion {i},1,meh" for i in range(4)]  # 4 'meh' against 40 'neg' and 40 'pos'
+    path = tmp_path / "reviews.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with qtbot.waitSignal(view.changed):
+        open_and_check(qtbot, view, path)
+    model = view.table_model()
+    assert (model.rowCount(), model.columnCount()) == (84, 3)
+    assert model.data(model.index(0, 0)) == "the film was good 0"
+
+    # "review" and "stars" are not usual names: the first and last columns are picked; map them by hand.
+    config = RunConfig()
+    view.update_config(config)
+    assert (config.data.source, config.data.text_column, config.data.label_column) == (str(path), "review", "sentiment")
+    labels = next(c for c in view.findChildren(QComboBox) if c.currentData() == "sentiment")
+    labels.setFocus()
+    with qtbot.waitSignals([view.changed, view.checked], timeout=WAIT_MS):
+        qtbot.keyClick(labels, Qt.Key.Key_Up)  # sentiment -> stars
+    view.update_config(config)
+    assert config.data.label_column == "stars"
+    assert view.report().label_counts["train"].keys() == {"0", "1", "2", "3", "4"}
+
+    with qtbot.waitSignal(view.checked, timeout=WAIT_MS):
+        qtbot.keyClick(labels, Qt.Key.Key_Down)  # back to sentiment
+    report = view.report()
+    assert sum(report.split_counts.values()) == 84 and set(report.split_counts) == {"train", "validation"}
+    assert report.label_counts["train"]["meh"] < report.label_counts["train"]["pos"] / 5
+    assert any(w.startswith("Class imbalance: 'neg'") or w.startswith("Class imbalance: 'pos'") for w in view.warnings())
+    assert view.error() == ""
+
+
+def test_max_length_is_written_and_changes_the_truncation_warning(qtbot, view, sentiment_csv):  # noqa: F811
+    open_and_check(qtbot, view, sentiment_csv)
+    config = RunConfig()
+    view.update_config(config)
+    assert config.task.max_length is None and config.data.validation_fraction == 0.1
+    assert not any("max_length" in w for w in view.warnings())
+    spin = next(s for s in view.findChildren(QSpinBox) if s.specialValueText().startswith("Auto ("))
+    assert spin.specialValueText() == f"Auto ({view.report().lengths.suggested_max_length})"
+    with qtbot.waitSignal(view.changed):
+        spin.setValue(8)
+    view.update_config(config)
+    assert config.task.max_length == 8
+    assert any("longer than max_length 8 tokens" in w for w in view.warnings())
+
+
+def test_conll_guesses_the_token_task_and_tells_the_model_page(qtbot, view, ner_conll):  # noqa: F811
+    model_view = ModelView()
+    qtbot.addWidget(model_view)
+    view.task_guessed.connect(model_view.set_task)
+    with qtbot.waitSignal(view.task_guessed) as guessed:
+        open_and_check(qtbot, view, ner_conll)
+    assert guessed.args == ["token"] and model_view.task() == "token"
+    config = RunConfig()
+    view.update_config(config)
+    assert (config.data.text_column, config.data.label_column, config.task.type) == ("tokens", "tags", "token")
+    assert view.report().label_counts["train"]["B-PER"] > 0
+    assert view.table_model().data(view.table_model().index(0, 1)).startswith("[B-PER O")
+
+
+def test_model_page_task_reaches_the_data_page(qtbot, view, sentiment_csv):  # noqa: F811
+    model_view = ModelView()
+    qtbot.addWidget(model_view)
+    model_view.backbone_changed.connect(view.set_backbone)  # as the main window wires it
+    open_and_check(qtbot, view, sentiment_csv)
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        model_view.set_task("pair")
+    assert view.task() == "pair"
+    assert failed.args == [engine_sentence(prepare, DataConfig(source=str(sentiment_csv)), "pair")]
+    assert view.error() == failed.args[0]
+
+
+def test_missing_column_shows_the_engine_sentence_inline(qtbot, view, sentiment_csv, tiny_backbone):  # noqa: F811
+    config = RunConfig()
+    config.data.source, config.data.label_column = str(sentiment_csv), "sentiment"
+    config.backbone.name = str(tiny_backbone)
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        view.show_config(config)
+    assert failed.args == [engine_sentence(prepare, config.data, "single_label")]
+    assert "no column 'sentiment'" in failed.args[0]
+    assert view.error() == failed.args[0]
+    assert combo_showing(view, "sentiment").currentText() == "sentiment (not in the data)"
+    assert view.report() is None and view.warnings() == []
+
+
+def test_undecodable_file_shows_the_engine_sentence_inline(qtbot, view, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("text,label\ncafé crème,1\n".encode("latin-1"))
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        view.load(str(path))
+    assert failed.args == [engine_sentence(load_raw, str(path))]
+    assert "UTF-8" in failed.args[0]
+    assert view.error() == failed.args[0]
+    assert view.table_model().rowCount() == 0
+
+
+def test_dropping_a_file_opens_it(qtbot, view, sentiment_csv):  # noqa: F811
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(sentiment_csv))])
+    where, action, button, keys = QPointF(5, 5), Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(where, action, mime, button, keys)
+    QApplication.sendEvent(view, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(where, action, mime, button, keys)
+    with qtbot.waitSignal(view.loaded, timeout=WAIT_MS) as loaded:
+        QApplication.sendEvent(view, drop)
+    assert loaded.args == [str(sentiment_csv)]
+    assert view.table_model().rowCount() == 120
+
+
+def test_config_round_trip(qtbot, view, sentiment_csv, tiny_backbone):  # noqa: F811
+    config = RunConfig()
+    config.data.source, config.data.validation_fraction = str(sentiment_csv), 0.2
+    config.backbone.name, config.task.max_length = str(tiny_backbone), 24
+    with qtbot.waitSignal(view.checked, timeout=WAIT_MS), qtbot.assertNotEmitted(view.changed):
+        view.show_config(config)
+        out = RunConfig()
+        view.update_config(out)  # while the file is opening, the config's part is the page's
+        assert (out.data, out.task) == (config.data, config.task)
+    assert view.report().split_counts == {"train": 96, "validation": 24}
+    out = RunConfig()
+    view.update_config(out)
+    assert (out.data, out.task) == (config.data, config.task)
+
+
+def test_typed_hub_id_offline_shows_the_engine_sentence(qtbot, view, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    source = next(e for e in view.findChildren(QLineEdit) if "Hub dataset id" in e.placeholderText())
+    qtbot.keyClicks(source, "someone/tickets")
+    load = next(b for b in view.findChildren(QPushButton) if b.text() == "Load")
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        qtbot.mouseClick(load, Qt.MouseButton.LeftButton)
+    assert failed.args == [engine_sentence(load_raw, "someone/tickets")]
+    assert view.error() == failed.args[0]
+    config = RunConfig()
+    view.update_config(config)
+    assert config.data.source == "someone/tickets"

@@ -1,0 +1,139 @@
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+
+from tests.ui.conftest import answer_start, points
+from workbench.core.config import RunConfig
+from workbench.core.events import ProgressReported, RunFailed, RunFinished
+from workbench.core.runs import read_status
+
+RUN_TIMEOUT_MS = 120_000
+
+
+def click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_form_shows_and_writes_the_training_settings(train_view, tiny_config):
+    tiny_config.training.early_stopping_patience = 3
+    train_view.show_config(tiny_config)
+    assert train_view.learning_rate.text() == "0.001" and train_view.eval_steps.isEnabled()
+
+    written = RunConfig()
+    written.training.logging_steps = 2  # not on the form: left as it is
+    train_view.update_config(written)
+    assert written.training == tiny_config.training
+
+    defaults = RunConfig()
+    train_view.show_config(defaults)
+    assert train_view.max_steps.text() == "off" and train_view.patience.text() == "off"
+    assert not train_view.eval_steps.isEnabled()
+    written = RunConfig()
+    written.training.max_steps, written.training.early_stopping_patience = 50, 2
+    train_view.update_config(written)
+    assert written.training == defaults.training
+
+
+def test_edits_emit_changed_but_showing_a_config_does_not(train_view, qtbot, tiny_config):
+    with qtbot.assertNotEmitted(train_view.changed):
+        train_view.show_config(tiny_config)
+    with qtbot.waitSignal(train_view.changed):
+        train_view.learning_rate.stepBy(1)
+    assert train_view.learning_rate.text() == "0.002"
+
+
+def test_a_short_run_fills_the_curves_and_the_progress_bar(train_view, qtbot, tiny_config):
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.start_button)
+        assert not train_view.start_button.isEnabled() and not train_view.form.isEnabled()
+    result = finished.args[0]
+    assert isinstance(result, RunFinished) and not result.stopped
+
+    live = train_view.curves.live
+    qtbot.waitUntil(lambda: len(points(live.raw_loss)) == 7)  # steps 1, 2, 4, ..., 12
+    assert len(points(live.smoothed_loss)) == 7 and len(points(live.learning_rate)) == 7
+    assert points(live.eval_loss) == [6, 12] and len(points(live.metric)) == 2
+    assert train_view.progress.value() == train_view.progress.maximum() == 12
+    assert "Finished" in train_view.progress_label.text()
+    log = train_view.log.toPlainText()
+    assert "Evaluation on validation at step 6" in log and "Checkpoint saved at step 12" in log
+    assert train_view.start_button.isEnabled() and not train_view.stop_button.isEnabled()
+
+
+def test_stop_ends_the_run_with_a_checkpoint(train_view, qtbot, long_tiny_config):
+    train_view.show_config(long_tiny_config)
+    answer_start(train_view, long_tiny_config)
+
+    def on_event(event) -> None:
+        if isinstance(event, ProgressReported) and event.step >= 2 and train_view.stop_button.isEnabled():
+            click(qtbot, train_view.stop_button)
+
+    train_view.worker.event_received.connect(on_event)
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.start_button)
+    result = finished.args[0]
+    assert isinstance(result, RunFinished) and result.stopped
+    run_dir = Path(result.run_dir)
+    (checkpoint,) = (run_dir / "checkpoints").glob("checkpoint-*")
+    assert (checkpoint / "optimizer.pt").is_file() and int(checkpoint.name.split("-")[1]) < 400
+    assert read_status(run_dir)["status"] == "stopped"
+    assert train_view.progress.value() < 400 and "Stopped" in train_view.progress_label.text()
+
+
+def test_pause_holds_the_run_and_resume_continues_it(train_view, qtbot, tiny_config):
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    paused = []
+
+    def on_event(event) -> None:
+        if isinstance(event, ProgressReported) and event.step >= 2 and not paused:
+            click(qtbot, train_view.pause_button)
+            paused.append(event.step)
+
+    train_view.worker.event_received.connect(on_event)
+    click(qtbot, train_view.start_button)
+    qtbot.waitUntil(lambda: "Paused at step" in train_view.log.toPlainText(), timeout=RUN_TIMEOUT_MS)
+    assert train_view.pause_button.text() == "Resume"
+    held = train_view.progress.value()
+    qtbot.wait(600)
+    assert train_view.progress.value() == held and train_view.worker.is_running
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.pause_button)
+    assert isinstance(finished.args[0], RunFinished) and not finished.args[0].stopped
+    assert train_view.progress.value() == 12
+
+
+def test_the_ui_thread_stays_responsive_during_a_run(train_view, qtbot, tiny_config):
+    """A 20 ms timer on the UI thread keeps ticking while the engine trains in its thread."""
+    tiny_config.training.max_steps = 60
+    tiny_config.training.eval_steps = 20
+    tiny_config.training.logging_steps = 1
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    ticks: list[float] = []
+    timer = QTimer(interval=20, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, train_view.start_button)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    worst = max(gaps)
+    print(f"\nUI stall: {len(ticks)} ticks, max gap {worst * 1000:.1f} ms, "
+          f"mean {sum(gaps) / len(gaps) * 1000:.1f} ms, over 50 ms: {sum(g > 0.05 for g in gaps)}")
+    assert worst < 0.1
+
+
+def test_a_failed_run_shows_its_sentence_inline(train_view, qtbot, tiny_config, tmp_path):
+    tiny_config.data.source = str(tmp_path / "missing.csv")
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.start_button)
+    result = finished.args[0]
+    assert isinstance(result, RunFailed) and "missing.csv" in result.message
+    assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.message
+    assert train_view.start_button.isEnabled()

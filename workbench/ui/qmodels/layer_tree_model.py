@@ -1,0 +1,184 @@
+"""The engine's layer tree as a Qt tree with tri-state check boxes: checked = trainable, unchecked = frozen.
+
+The mask is kept as the engine stores it, the minimal list of frozen module paths. A check box edit
+works on the parameter-holding modules under the clicked node and is then folded back into that
+minimal list, so what the tree shows is always exactly what `apply_freeze` will do. (A module that
+holds parameters of its own and has children can only be frozen as a whole; checking one of its
+children makes its own parameters trainable too.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from workbench.core.freezing import LayerNode, is_frozen
+
+NAME, PARAMETERS, TRAINABLE = range(3)
+HEADERS = ("Layer", "Parameters", "Trainable")
+HEAD_TOOLTIP = "The task head starts from random weights, so it must stay trainable."
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class LayerTreeModel(QAbstractItemModel):
+    mask_changed = Signal()  # once per change of the frozen paths, from a click or from set_frozen
+
+    def __init__(self, tree: LayerNode, parent: Any = None):
+        super().__init__(parent)
+        self._tree = tree
+        # Nodes by integer id (the index's internalId); the invisible root is not a row.
+        self._nodes: list[LayerNode] = []
+        self._parent: list[int] = []
+        self._row: list[int] = []
+        self._children: dict[int, list[int]] = {-1: []}
+        self._ids: dict[str, int] = {}
+        for row, child in enumerate(tree.children):
+            self._add(child, -1, row)
+        self._frozen: list[str] = []
+        self._trainable: list[int] = [node.params for node in self._nodes]
+
+    def _add(self, node: LayerNode, parent: int, row: int) -> None:
+        node_id = len(self._nodes)
+        self._nodes.append(node)
+        self._parent.append(parent)
+        self._row.append(row)
+        self._children[parent].append(node_id)
+        self._children[node_id] = []
+        self._ids[node.path] = node_id
+        for child_row, child in enumerate(node.children):
+            self._add(child, node_id, child_row)
+
+    # --- the mask ---------------------------------------------------------------------------
+
+    def tree(self) -> LayerNode:
+        return self._tree
+
+    def frozen_paths(self) -> list[str]:
+        return list(self._frozen)
+
+    def set_frozen(self, paths: Iterable[str]) -> None:
+        """Apply a mask given as module paths (unknown paths and the head are ignored)."""
+        self._apply(self.normalized(paths))
+
+    def normalized(self, paths: Iterable[str]) -> list[str]:
+        """The minimal frozen paths that freeze the same parameters as `paths`."""
+        return self._minimal(self._frozen_holders(list(paths)))
+
+    def trainable_parameters(self) -> int:
+        return sum(self._trainable[i] for i in self._children[-1]) + self._tree.own_params
+
+    def total_parameters(self) -> int:
+        return self._tree.params
+
+    def index_for(self, path: str, column: int = NAME) -> QModelIndex:
+        node_id = self._ids.get(path)
+        return QModelIndex() if node_id is None else self.createIndex(self._row[node_id], column, node_id)
+
+    def _holders(self, node: LayerNode) -> list[LayerNode]:
+        """The modules under `node` (itself included) that own parameters and may be frozen."""
+        return [n for n in node.walk() if n.own_params and not n.is_head]
+
+    def _frozen_holders(self, paths: list[str]) -> set[str]:
+        return {n.path for n in self._holders(self._tree) if is_frozen(n.path, paths)}
+
+    def _minimal(self, frozen_holders: set[str]) -> list[str]:
+        out: list[str] = []
+
+        def visit(node: LayerNode) -> None:
+            holders = self._holders(node)
+            if node.path and not node.is_head and holders and all(h.path in frozen_holders for h in holders):
+                out.append(node.path)
+                return
+            for child in node.children:
+                visit(child)
+
+        visit(self._tree)
+        return out
+
+    def _apply(self, frozen: list[str]) -> None:
+        if frozen == self._frozen:
+            return
+        self._frozen = frozen
+        old = self._trainable
+        self._trainable = [0] * len(self._nodes)
+        for node_id in self._children[-1]:
+            self._count(node_id, False)
+        for node_id, (before, after) in enumerate(zip(old, self._trainable)):
+            if before != after:
+                name, trainable = self.index_for(self._nodes[node_id].path), self.index_for(self._nodes[node_id].path, TRAINABLE)
+                self.dataChanged.emit(name, name, [Qt.ItemDataRole.CheckStateRole])
+                self.dataChanged.emit(trainable, trainable, [Qt.ItemDataRole.DisplayRole])
+        self.mask_changed.emit()
+
+    def _count(self, node_id: int, frozen_above: bool) -> int:
+        node = self._nodes[node_id]
+        frozen = frozen_above or node.path in self._frozen
+        count = (0 if frozen else node.own_params) + sum(self._count(c, frozen) for c in self._children[node_id])
+        self._trainable[node_id] = count
+        return count
+
+    # --- QAbstractItemModel -----------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        children = self._children[parent.internalId() if parent.isValid() else -1]
+        if not (0 <= row < len(children) and 0 <= column < len(HEADERS)):
+            return QModelIndex()
+        return self.createIndex(row, column, children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        parent_id = self._parent[index.internalId()]
+        return QModelIndex() if parent_id < 0 else self.createIndex(self._row[parent_id], 0, parent_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != NAME:
+            return 0
+        return len(self._children[parent.internalId() if parent.isValid() else -1])
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid() or self._nodes[index.internalId()].is_head:
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return flags | Qt.ItemFlag.ItemIsUserCheckable if index.column() == NAME else flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node_id, column = index.internalId(), index.column()
+        node = self._nodes[node_id]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (node.name, f"{node.params:,}", f"{self._trainable[node_id]:,}")[column]
+        if role == Qt.ItemDataRole.CheckStateRole and column == NAME:
+            trainable = self._trainable[node_id]
+            if trainable == node.params:
+                return Qt.CheckState.Checked
+            return Qt.CheckState.Unchecked if trainable == 0 else Qt.CheckState.PartiallyChecked
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEAD_TOOLTIP if node.is_head else node.path
+        if role == Qt.ItemDataRole.TextAlignmentRole and column != NAME:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole or index.column() != NAME:
+            return False
+        node = self._nodes[index.internalId()]
+        if node.is_head:
+            return False
+        frozen = self._frozen_holders(self._frozen)
+        subtree = {n.path for n in self._holders(node)}
+        trainable = Qt.CheckState(value) != Qt.CheckState.Unchecked
+        self._apply(self._minimal(frozen - subtree if trainable else frozen | subtree))
+        return True

@@ -1,0 +1,72 @@
+"""A table over the run folders under a runs root: name, status, task, best metric, created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from workbench.core.runs import RunSummary
+
+COLUMNS = ("Run", "Status", "Task", "Best metric", "Created")
+STATUS_COLOURS = {"failed": "#b91c1c", "running": "#1d4ed8", "stopped": "#a16207", "interrupted": "#a16207"}
+SORT_ROLE = Qt.ItemDataRole.UserRole
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RunsTableModel(QAbstractTableModel):
+    """`SORT_ROLE` gives each cell a value that sorts right (a missing best metric sorts first)."""
+
+    def __init__(self, runs: list[RunSummary] | None = None, parent=None):
+        super().__init__(parent)
+        self._runs: list[RunSummary] = list(runs or [])
+
+    def set_runs(self, runs: list[RunSummary]) -> None:
+        self.beginResetModel()
+        self._runs = list(runs)
+        self.endResetModel()
+
+    def run_at(self, row: int) -> RunSummary:
+        return self._runs[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._runs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._runs)):
+            return None
+        run, column = self._runs[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(run, column)
+        if role == SORT_ROLE:
+            if column == 3:
+                return float("-inf") if run.best_metric is None else float(run.best_metric)
+            return self._text(run, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(run.path)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and run.status in STATUS_COLOURS:
+            return QColor(STATUS_COLOURS[run.status])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    @staticmethod
+    def _text(run: RunSummary, column: int) -> str:
+        if column == 0:
+            return run.path.name
+        if column == 1:
+            return run.status
+        if column == 2:
+            return run.task
+        if column == 3:
+            return "" if run.best_metric is None else f"{run.metric_name} {run.best_metric:.4f}"
+        return run.created

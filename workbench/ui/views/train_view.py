@@ -1,0 +1,315 @@
+"""The Train page: the training settings, Start / Pause / Stop, progress, live curves and the run's log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+    QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+)
+
+from workbench.core.config import PRECISIONS, RunConfig
+from workbench.core.events import (
+    CheckpointSaved, EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
+    StepLogged,
+)
+from workbench.core.runs import RunSummary, read_events
+from workbench.ui.views.curves import CurvesWidget
+from workbench.ui.worker import TrainingWorker
+
+BANNER_STYLE = "background: #fde8e8; color: #9b1c1c; border: 1px solid #f5b5b5; border-radius: 4px; padding: 6px;"
+
+
+class LearningRateBox(QDoubleSpinBox):
+    """A learning rate typed in scientific notation (5e-5); the arrows halve or double it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(1e-8, 1.0)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.3g}"
+
+    def valueFromText(self, text: str) -> float:
+        return float(text)
+
+    def validate(self, text: str, pos: int) -> object:
+        try:
+            ok = self.minimum() <= float(text) <= self.maximum()
+        except ValueError:
+            ok = False
+        return QValidator.State.Acceptable if ok else QValidator.State.Intermediate
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(self.value() * 2.0**steps)
+
+
+def _spin(low: int, high: int, tip: str, special: str = "") -> QSpinBox:
+    box = QSpinBox(minimum=low, maximum=high, toolTip=tip)
+    box.setSpecialValueText(special)  # shown at the minimum
+    return box
+
+
+def _double(low: float, high: float, step: float, decimals: int, tip: str) -> QDoubleSpinBox:
+    return QDoubleSpinBox(minimum=low, maximum=high, singleStep=step, decimals=decimals, toolTip=tip)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainView(QWidget):
+    changed = Signal()
+    start_requested = Signal()  # the main window answers with start(config) for the assembled config
+    running_changed = Signal(bool)
+    run_finished = Signal(object)  # RunFinished | RunFailed
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.worker = TrainingWorker(self)
+        self._samples_per_second: float | None = None
+        self._filling = False
+        self._build_form()
+        self._build_layout()
+        self.worker.event_received.connect(self._on_worker_event_received)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.worker.running_changed.connect(self._on_worker_running_changed)
+        self._set_running(False)
+
+    def _build_form(self) -> None:
+        self.learning_rate = LearningRateBox()
+        self.learning_rate.setToolTip("Step size of the optimizer (AdamW). 2e-5 to 5e-5 suits a full fine-tune; "
+                                      "a frozen backbone trains well with 1e-4 to 1e-3.")
+        self.batch_size = _spin(1, 4096, "Examples per training step. Lower it if training runs out of memory.")
+        self.epochs = _double(0.1, 1000, 1, 1, "Passes over the training data.")
+        self.max_steps = _spin(0, 10_000_000, "Stop after this many steps, whatever the epochs say; off trains "
+                               "for the epochs.", special="off")
+        self.warmup_ratio = _double(0, 0.95, 0.05, 2, "Share of the steps over which the learning rate rises "
+                                    "from 0 before it decays linearly to 0.")
+        self.weight_decay = _double(0, 1, 0.01, 3, "AdamW weight decay (not applied to biases and LayerNorm).")
+        self.precision = QComboBox(toolTip="Number format for training. Auto picks bf16 on GPUs that support it, "
+                                   "and on a CPU measures whether bf16 is faster than fp32.")
+        self.precision.addItems(PRECISIONS)
+        self.eval_strategy = QComboBox(toolTip="When to evaluate on the validation split and save a checkpoint.")
+        self.eval_strategy.addItem("each epoch", "epoch")
+        self.eval_strategy.addItem("every N steps", "steps")
+        self.eval_steps = _spin(1, 10_000_000, "Steps between evaluations (and checkpoints).")
+        self.eval_steps.setSuffix(" steps")
+        self.patience = _spin(0, 1000, "Stop when the main metric has not improved for this many evaluations; "
+                              "off trains to the end.", special="off")
+        self.seed = _spin(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
+                          "and settings give the same run.")
+        for box in (self.learning_rate, self.batch_size, self.epochs, self.max_steps, self.warmup_ratio,
+                    self.weight_decay, self.eval_steps, self.patience, self.seed):
+            box.valueChanged.connect(self._on_form_edited)
+        for combo in (self.precision, self.eval_strategy):
+            combo.currentIndexChanged.connect(self._on_form_edited)
+
+    def _build_layout(self) -> None:
+        self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.form = QGroupBox("Training settings")
+        form = QFormLayout(self.form)
+        evaluation = QHBoxLayout()
+        evaluation.addWidget(self.eval_strategy, 1)
+        evaluation.addWidget(self.eval_steps, 1)
+        for label, widget in (("Learning rate", self.learning_rate), ("Batch size", self.batch_size),
+                              ("Epochs", self.epochs), ("Max steps", self.max_steps),
+                              ("Warmup ratio", self.warmup_ratio), ("Weight decay", self.weight_decay),
+                              ("Precision", self.precision),
+                              ("Evaluate", evaluation), ("Early stopping", self.patience), ("Seed", self.seed)):
+            form.addRow(label, widget)
+
+        self.start_button = QPushButton("Start", toolTip="Train with the settings of every page.")
+        self.pause_button = QPushButton("Pause", toolTip="Hold the run after the current step.")
+        self.stop_button = QPushButton("Stop", toolTip="End the run after the current step; a checkpoint is "
+                                       "saved and the best model so far is kept.")
+        self.start_button.clicked.connect(self._on_start_button_clicked)
+        self.pause_button.clicked.connect(self._on_pause_button_clicked)
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        self.progress = QProgressBar(format="%v / %m steps", value=0)
+        self.progress_label = QLabel(" ")
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.form)
+        column.addLayout(buttons)
+        column.addWidget(self.progress)
+        column.addWidget(self.progress_label)
+        column.addStretch(1)
+
+        self.curves = CurvesWidget()
+        self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=10_000)
+        self.log.setPlaceholderText("The run's messages and evaluations appear here.")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.curves)
+        right.addWidget(self.log)
+        right.setSizes([500, 180])
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([330, 900])
+        page = QVBoxLayout(self)
+        page.addWidget(self.banner)
+        page.addWidget(split, 1)
+
+    def show_config(self, config: RunConfig) -> None:
+        t = config.training
+        self._filling = True
+        try:
+            self.learning_rate.setValue(t.learning_rate)
+            self.batch_size.setValue(t.batch_size)
+            self.epochs.setValue(t.epochs)
+            self.max_steps.setValue(max(t.max_steps, 0))
+            self.warmup_ratio.setValue(t.warmup_ratio)
+            self.weight_decay.setValue(t.weight_decay)
+            self.precision.setCurrentText(t.precision)
+            self.eval_strategy.setCurrentIndex(self.eval_strategy.findData(t.eval_strategy))
+            self.eval_steps.setValue(t.eval_steps)
+            self.patience.setValue(t.early_stopping_patience or 0)
+            self.seed.setValue(t.seed)
+        finally:
+            self._filling = False
+        self._update_enabled()
+        self.curves.set_metric(t.metric_for_best)
+
+    def update_config(self, config: RunConfig) -> None:
+        t = config.training
+        t.learning_rate = self.learning_rate.value()
+        t.batch_size = self.batch_size.value()
+        t.epochs = self.epochs.value()
+        t.max_steps = self.max_steps.value() or -1
+        t.warmup_ratio = self.warmup_ratio.value()
+        t.weight_decay = self.weight_decay.value()
+        t.precision = self.precision.currentText()
+        t.eval_strategy = self.eval_strategy.currentData()
+        t.eval_steps = self.eval_steps.value()
+        t.early_stopping_patience = self.patience.value() or None
+        t.seed = self.seed.value()
+
+    def start(self, config: RunConfig) -> None:
+        """Train `config` (the whole run config, as the main window assembles it)."""
+        self.curves.set_metric(config.training.metric_for_best)
+        self.curves.clear()
+        self.log.clear()
+        self._begin()
+        self.worker.start(config)
+
+    def resume(self, run: RunSummary) -> None:
+        """Continue a recorded run from its last checkpoint, its curves so far shown first."""
+        self.curves.set_metric(run.metric_name)
+        self.curves.load_events(read_events(run.path))
+        self.log.clear()
+        self._log(f"Resuming {run.path.name}.")
+        self._begin()
+        self.worker.start(None, resume_dir=run.path)
+
+    def _begin(self) -> None:
+        self.banner.hide()
+        self.progress.setValue(0)
+        self.progress_label.setText("Preparing data and model…")
+        self._samples_per_second = None
+
+    def _log(self, text: str) -> None:
+        self.log.appendPlainText(text)
+
+    def _set_running(self, running: bool) -> None:
+        self.form.setEnabled(not running)
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+        self.stop_button.setEnabled(running)
+        self.stop_button.setText("Stop")
+
+    def _update_enabled(self) -> None:
+        self.eval_steps.setEnabled(self.eval_strategy.currentData() == "steps")
+
+    @Slot()
+    def _on_form_edited(self) -> None:
+        self._update_enabled()
+        if not self._filling:
+            self.changed.emit()
+
+    @Slot()
+    def _on_start_button_clicked(self) -> None:
+        self.start_requested.emit()
+
+    @Slot()
+    def _on_pause_button_clicked(self) -> None:
+        if self.worker.is_paused:
+            self.worker.resume()
+            self.pause_button.setText("Pause")
+        else:
+            self.worker.pause()
+            self.pause_button.setText("Resume")
+            self.progress_label.setText("Pausing after the current step…")
+
+    @Slot()
+    def _on_stop_button_clicked(self) -> None:
+        self.worker.stop()
+        self.stop_button.setEnabled(False)
+        self.pause_button.setEnabled(False)
+        self.stop_button.setText("Stopping…")
+        self.progress_label.setText("Stopping after the current step; saving a checkpoint…")
+
+    @Slot(bool)
+    def _on_worker_running_changed(self, running: bool) -> None:
+        self._set_running(running)
+        self.running_changed.emit(running)
+
+    @Slot(object)
+    def _on_worker_event_received(self, event: Event) -> None:
+        if isinstance(event, ProgressReported):
+            self._show_progress(event)
+        elif isinstance(event, StepLogged):
+            self.curves.add_event(event)
+            self._samples_per_second = event.samples_per_second or self._samples_per_second
+        elif isinstance(event, EvalFinished):
+            self.curves.add_event(event)
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(event.metrics.items()))
+            self._log(f"Evaluation on {event.split} at step {event.step}: {shown}")
+        elif isinstance(event, RunStarted):
+            self.progress.setMaximum(max(event.total_steps, 1))
+            self._log(f"Run folder {event.run_dir}: {event.total_steps} steps on {event.device} ({event.precision}), "
+                      f"{event.train_rows} training rows, max length {event.max_length}.")
+        elif isinstance(event, CheckpointSaved):
+            self._log(f"Checkpoint saved at step {event.step}.")
+        elif isinstance(event, MessageLogged):
+            self._log(event.text if event.level == "info" else f"{event.level.capitalize()}: {event.text}")
+
+    def _show_progress(self, event: ProgressReported) -> None:
+        self.progress.setMaximum(max(event.total_steps, 1))
+        self.progress.setValue(min(event.step, event.total_steps))
+        parts = ["paused"] if self.worker.is_paused else []
+        parts.append(f"elapsed {_duration(event.elapsed_seconds)}")
+        if event.eta_seconds is not None:
+            parts.append(f"ETA {_duration(event.eta_seconds)}")
+        if self._samples_per_second:
+            parts.append(f"{self._samples_per_second:.1f} samples/s")
+        self.progress_label.setText(" · ".join(parts))
+
+    @Slot(object)
+    def _on_worker_finished(self, result: RunFinished | RunFailed) -> None:
+        if isinstance(result, RunFailed):
+            self.banner.setText(result.message)
+            self.banner.show()
+            self.progress_label.setText("Failed.")
+            self._log(f"Failed: {result.message}")
+        else:
+            best = "" if result.best_metric is None else f"; best {result.metric_name} {result.best_metric:.4f}"
+            verb = "Stopped" if result.stopped else "Finished"
+            self.progress_label.setText(f"{verb} in {_duration(result.wall_seconds)}{best}.")
+            self._log(f"{verb} in {result.wall_seconds:.1f} s{best}. Model saved to {result.model_dir}.")
+        self.run_finished.emit(result)

@@ -1,0 +1,145 @@
+"""The bridge from the engine to Qt: `train()` runs in a QThread, its events arrive on the UI thread.
+
+The engine may report progress and a loss every step. Events cross the thread boundary as queued
+signals and are collected in a list; a timer tick hands them on in order, keeping only the newest of
+the progress reports since the last tick. Every other event is handed on.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from workbench.core.config import RunConfig
+from workbench.core.control import RunControl
+from workbench.core.events import Event, ProgressReported, RunFailed, RunFinished
+
+TICK_MS = 50
+_libraries_lock = threading.Lock()
+_libraries_loaded = False
+
+
+def load_engine_libraries() -> None:
+    """Import torch, transformers and datasets once, from one thread, then freeze the objects alive.
+
+    A full garbage collection holds the GIL, and with these libraries loaded it takes ~250 ms;
+    accelerate runs one at every training start, which froze the UI thread that long. `gc.freeze()`
+    moves the libraries' modules, classes and functions out of every later collection. Off the UI
+    thread, call this before anything that imports them: torch does not import safely from two
+    threads at once.
+    """
+    global _libraries_loaded
+    with _libraries_lock:
+        if _libraries_loaded:
+            return
+        gc.disable()  # no collections while the imports create half a million objects
+        try:
+            import datasets  # noqa: F401
+            import torch  # noqa: F401
+            import transformers.models.bert.modeling_bert  # noqa: F401 - the bundled backbone's model code
+            import transformers.trainer  # noqa: F401
+            from transformers import AutoModel, PreTrainedTokenizerBase  # noqa: F401 - lazy attributes, resolved once
+        finally:
+            gc.freeze()
+            gc.enable()
+        _libraries_loaded = True
+
+
+class _TrainingThread(QThread):
+    event_emitted = Signal(object)
+
+    def __init__(self, config: RunConfig | None, control: RunControl, resume_dir: str | None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self._config = config
+        self._control = control
+        self._resume_dir = resume_dir
+        self.result: RunFinished | RunFailed | None = None
+
+    def run(self) -> None:
+        from workbench.core.training import train
+
+        try:
+            load_engine_libraries()
+            self.result = train(self._config, self._on_engine_event, self._control, resume_dir=self._resume_dir)
+        except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
+            self.result = RunFailed(f"Training failed with {type(exc).__name__}: {exc}")
+            self.event_emitted.emit(self.result)
+
+    def _on_engine_event(self, event: Event) -> None:
+        self.event_emitted.emit(event)
+
+
+class TrainingWorker(QObject):
+    """Runs one training at a time. `event_received(event)` in order; `finished(RunFinished | RunFailed)` last."""
+
+    event_received = Signal(object)
+    finished = Signal(object)
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: _TrainingThread | None = None
+        self._control = RunControl()
+        self._pending: list[Event] = []
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self._on_tick_timeout)
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_running and self._control.paused
+
+    def start(self, config: RunConfig | None, resume_dir: str | Path | None = None) -> None:
+        """Train `config`, or with `resume_dir` continue that run (its own config is used then)."""
+        if self._thread is not None:
+            raise RuntimeError("A training run is already running.")
+        self._control = RunControl()
+        self._thread = _TrainingThread(config, self._control, str(resume_dir) if resume_dir else None, self)
+        self._thread.event_emitted.connect(self._on_thread_event_emitted)
+        self._thread.finished.connect(self._on_thread_finished)
+        self._tick.start()
+        self._thread.start()
+        self.running_changed.emit(True)
+
+    def pause(self) -> None:
+        self._control.pause()
+
+    def resume(self) -> None:
+        self._control.resume()
+
+    def stop(self) -> None:
+        """Ask the run to end after the current step; the engine saves a checkpoint and reports stopped."""
+        self._control.request_stop()
+
+    @Slot(object)
+    def _on_thread_event_emitted(self, event: Event) -> None:
+        self._pending.append(event)
+
+    @Slot()
+    def _on_tick_timeout(self) -> None:
+        self._deliver_pending()
+
+    def _deliver_pending(self) -> None:
+        events, self._pending = self._pending, []
+        last_progress = max((i for i, e in enumerate(events) if isinstance(e, ProgressReported)), default=-1)
+        for i, event in enumerate(events):
+            if i == last_progress or not isinstance(event, ProgressReported):
+                self.event_received.emit(event)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread, self._thread = self._thread, None
+        self._tick.stop()
+        self._deliver_pending()
+        result = thread.result
+        thread.wait()  # `finished` comes just before the thread ends; deleting it earlier would abort
+        thread.deleteLater()
+        self.running_changed.emit(False)
+        self.finished.emit(result)
