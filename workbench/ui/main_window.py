@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QThread, QThreadPool, Slot
+from PySide6.QtCore import QByteArray, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget,
@@ -22,18 +22,9 @@ from workbench.ui.views.freeze_view import FreezeView
 from workbench.ui.views.model_view import ModelView
 from workbench.ui.views.runs_view import RunsView
 from workbench.ui.views.train_view import TrainView
-from workbench.ui.worker import load_engine_libraries
 
 APP_TITLE = "BERT Workbench"
 CONFIG_FILTER = "Run configs (*.json);;All files (*)"
-
-
-def _load_libraries_and_describe_device() -> str:
-    try:
-        load_engine_libraries()
-    finally:
-        QThreadPool.globalInstance().setMaxThreadCount(QThread.idealThreadCount())
-    return device_summary()
 
 
 class MainWindow(QMainWindow):
@@ -65,7 +56,7 @@ class MainWindow(QMainWindow):
 
         self.data_view.task_guessed.connect(self.model_view.set_task)
         self.model_view.backbone_changed.connect(self.freeze_view.set_backbone)
-        self.model_view.backbone_changed.connect(self._on_model_backbone_changed)
+        self.model_view.backbone_changed.connect(self.data_view.set_backbone)
         self.train_view.start_requested.connect(self._on_train_start_requested)
         self.train_view.running_changed.connect(self.runs_view.set_run_active)
         self.train_view.run_finished.connect(self._on_train_run_finished)
@@ -77,10 +68,7 @@ class MainWindow(QMainWindow):
         self._device_call = BackgroundCall(self)
         self._device_call.returned.connect(self._on_device_call_returned)
         self._device_call.failed.connect(self._on_device_call_returned)
-        # torch and transformers do not import safely from two threads at once: the pool runs one job
-        # until this one has loaded them, and the pages' first jobs (started by show_config) wait.
-        QThreadPool.globalInstance().setMaxThreadCount(1)
-        self._device_call.start(_load_libraries_and_describe_device)
+        self._device_call.start(device_summary)  # in the thread pool: torch loads there, not here
 
         self.resize(1280, 800)
         self.restoreGeometry(settings.settings().value("window/geometry", QByteArray()))
@@ -171,10 +159,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_page_changed(self) -> None:
         self.setWindowModified(True)
-
-    @Slot(str, str)
-    def _on_model_backbone_changed(self, name: str, task: str) -> None:
-        self.data_view.set_backbone(name)
 
     @Slot()
     def _on_train_start_requested(self) -> None:

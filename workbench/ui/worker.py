@@ -8,7 +8,6 @@ the progress reports since the last tick. Every other event is handed on.
 from __future__ import annotations
 
 import gc
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -16,36 +15,25 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
 from workbench.core.events import Event, ProgressReported, RunFailed, RunFinished
+from workbench.core.libraries import load_engine_libraries
 
 TICK_MS = 50
-_libraries_lock = threading.Lock()
-_libraries_loaded = False
+_frozen = False
 
 
-def load_engine_libraries() -> None:
-    """Import torch, transformers and datasets once, from one thread, then freeze the objects alive.
+def freeze_engine_libraries() -> None:
+    """Load torch, transformers and datasets, then leave every object alive out of later collections.
 
     A full garbage collection holds the GIL, and with these libraries loaded it takes ~250 ms;
     accelerate runs one at every training start, which froze the UI thread that long. `gc.freeze()`
-    moves the libraries' modules, classes and functions out of every later collection. Off the UI
-    thread, call this before anything that imports them: torch does not import safely from two
-    threads at once.
+    moves the libraries' modules, classes and functions to the permanent generation, which
+    collections skip. Once per process, from the training thread.
     """
-    global _libraries_loaded
-    with _libraries_lock:
-        if _libraries_loaded:
-            return
-        gc.disable()  # no collections while the imports create half a million objects
-        try:
-            import datasets  # noqa: F401
-            import torch  # noqa: F401
-            import transformers.models.bert.modeling_bert  # noqa: F401 - the bundled backbone's model code
-            import transformers.trainer  # noqa: F401
-            from transformers import AutoModel, PreTrainedTokenizerBase  # noqa: F401 - lazy attributes, resolved once
-        finally:
-            gc.freeze()
-            gc.enable()
-        _libraries_loaded = True
+    global _frozen
+    if not _frozen:
+        load_engine_libraries()
+        gc.freeze()
+        _frozen = True
 
 
 class _TrainingThread(QThread):
@@ -63,7 +51,7 @@ class _TrainingThread(QThread):
         from workbench.core.training import train
 
         try:
-            load_engine_libraries()
+            freeze_engine_libraries()
             self.result = train(self._config, self._on_engine_event, self._control, resume_dir=self._resume_dir)
         except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
             self.result = RunFailed(f"Training failed with {type(exc).__name__}: {exc}")

@@ -173,7 +173,7 @@ class CurvesWidget(QWidget):
         plot = self.plots["metric"]
         plot.setTitle(f"Validation {name}", color=self._foreground)
         bounded = name != "loss"  # the other metrics are shares, in [0, 1]
-        plot.setLimits(yMin=-0.02 if bounded else None, yMax=1.02 if bounded else None)
+        plot.setLimits(yMin=-0.05 if bounded else None, yMax=1.05 if bounded else None)
 
     def add_event(self, event: Event) -> None:
         self.live.add(event, self._metric)
