@@ -20,3 +20,18 @@ def tiny_tokenizer_dir(tmp_path_factory):
     tokenizer = BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone_dir(tmp_path_factory):
+    from tests.tiny_models import build_tiny_backbone
+
+    return build_tiny_backbone(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture
+def tiny_config(tmp_path, tiny_backbone_dir):
+    """A run config that trains the tiny BERT for 12 steps, evaluating and saving every 6."""
+    from tests.tiny_models import tiny_run_config
+
+    return tiny_run_config(tmp_path, tiny_backbone_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.core.config import RunConfig
+
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 WORDS = (
     "good great fine nice love happy bad awful poor hate sad terrible the a movie film plot actor "
@@ -57,3 +59,20 @@ def write_ner_conll(path: Path, sentences: int = 60) -> Path:
         out += [f"{rng.choice(people)} B-PER", "works O", "for O", f"{rng.choice(orgs)} B-ORG", "corp I-ORG", ""]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
+
+
+def tiny_run_config(folder, backbone_dir, max_steps: int = 12) -> RunConfig:
+    """Trains the tiny BERT on a learnable two-class CSV for `max_steps` steps, evaluating every 6."""
+    config = RunConfig()
+    config.data.source = str(write_sentiment_csv(folder / "sentiment.csv"))
+    config.backbone.name = str(backbone_dir)
+    config.task.max_length = 32
+    config.training.batch_size = 8
+    config.training.max_steps = max_steps
+    config.training.eval_strategy = "steps"
+    config.training.eval_steps = 6
+    config.training.logging_steps = 2
+    config.training.learning_rate = 1e-3
+    config.training.precision = "fp32"
+    config.output.runs_root = str(folder / "runs")
+    return config

@@ -2,7 +2,12 @@ import pytest
 
 from workbench.core.config import BackboneConfig, TaskConfig
 from workbench.core.freeze_estimate import estimate_savings
-from workbench.core.freezing import LayerNode, apply_freeze, build_layer_tree, preset_frozen
+from workbench.core.freezing import (
+    LayerNode,
+    apply_freeze,
+    build_layer_tree,
+    preset_frozen,
+)
 from workbench.core.heads import load_model
 
 

@@ -3,7 +3,11 @@ import pytest
 from workbench.core.config import BackboneConfig, TaskConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.freezing import (
-    apply_freeze, build_layer_tree, encoder_layers, preset_frozen, trainable_under,
+    apply_freeze,
+    build_layer_tree,
+    encoder_layers,
+    preset_frozen,
+    trainable_under,
 )
 from workbench.core.heads import load_model
 

@@ -2,7 +2,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from workbench.core.metrics import classification_metrics, multilabel_metrics, token_metrics
+from workbench.core.metrics import (
+    classification_metrics,
+    multilabel_metrics,
+    token_metrics,
+)
 
 
 def test_binary_f1_is_the_positive_class():

@@ -2,7 +2,12 @@ import pytest
 
 from workbench.core.config import DataConfig
 from workbench.core.preflight import (
-    duplicate_count, entity_counts, imbalance, invalid_bio, preflight_warnings, run_preflight,
+    duplicate_count,
+    entity_counts,
+    imbalance,
+    invalid_bio,
+    preflight_warnings,
+    run_preflight,
 )
 
 TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG"]

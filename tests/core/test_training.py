@@ -3,11 +3,21 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
+)
 
 from workbench.core.control import RunControl
 from workbench.core.events import (
-    CheckpointSaved, EvalFinished, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted, StepLogged,
+    CheckpointSaved,
+    EvalFinished,
+    MessageLogged,
+    ProgressReported,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepLogged,
 )
 from workbench.core.runs import list_runs, read_events, read_status
 from workbench.core.training import train

@@ -5,7 +5,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import pytest
 from PySide6.QtCore import QSettings
 
-from tests.tiny_models import build_tiny_backbone, write_sentiment_csv
 from workbench.core.config import RunConfig
 
 
@@ -16,33 +15,6 @@ def isolated_settings(qapp, tmp_path):
     qapp.setApplicationName("ui-tests")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-
-
-@pytest.fixture(scope="session")
-def tiny_backbone_dir(tmp_path_factory):
-    return build_tiny_backbone(tmp_path_factory.mktemp("tiny-bert"))
-
-
-def tiny_run_config(folder, backbone_dir, max_steps: int = 12) -> RunConfig:
-    """Trains the tiny BERT on a learnable two-class CSV for `max_steps` steps, evaluating every 6."""
-    config = RunConfig()
-    config.data.source = str(write_sentiment_csv(folder / "sentiment.csv"))
-    config.backbone.name = str(backbone_dir)
-    config.task.max_length = 32
-    config.training.batch_size = 8
-    config.training.max_steps = max_steps
-    config.training.eval_strategy = "steps"
-    config.training.eval_steps = 6
-    config.training.logging_steps = 2
-    config.training.learning_rate = 1e-3
-    config.training.precision = "fp32"
-    config.output.runs_root = str(folder / "runs")
-    return config
-
-
-@pytest.fixture
-def tiny_config(tmp_path, tiny_backbone_dir):
-    return tiny_run_config(tmp_path, tiny_backbone_dir)
 
 
 @pytest.fixture

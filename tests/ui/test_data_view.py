@@ -3,7 +3,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
 
-from tests.ui.pages_fixtures import WAIT_MS, idle_pool, ner_conll, sentiment_csv, tiny_backbone  # noqa: F401
+from tests.ui.pages_fixtures import (  # noqa: F401
+    WAIT_MS,
+    idle_pool,
+    ner_conll,
+    sentiment_csv,
+    tiny_backbone,
+)
 from workbench.core.config import DataConfig, RunConfig
 from workbench.core.data import load_raw, prepare
 from workbench.core.errors import WorkbenchError

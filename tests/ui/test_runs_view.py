@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.ui.conftest import points, tiny_run_config
+from tests.tiny_models import tiny_run_config
+from tests.ui.conftest import points
 from workbench.core.control import RunControl
 from workbench.core.events import ProgressReported, RunFinished
 from workbench.core.runs import list_runs, read_status
