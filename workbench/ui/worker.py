@@ -7,7 +7,6 @@ the progress reports since the last tick. Every other event is handed on.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -15,25 +14,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
 from workbench.core.events import Event, ProgressReported, RunFailed, RunFinished
-from workbench.core.libraries import load_engine_libraries
 
 TICK_MS = 50
-_frozen = False
-
-
-def freeze_engine_libraries() -> None:
-    """Load torch, transformers and datasets, then leave every object alive out of later collections.
-
-    A full garbage collection holds the GIL, and with these libraries loaded it takes ~250 ms;
-    accelerate runs one at every training start, which froze the UI thread that long. `gc.freeze()`
-    moves the libraries' modules, classes and functions to the permanent generation, which
-    collections skip. Once per process, from the training thread.
-    """
-    global _frozen
-    if not _frozen:
-        load_engine_libraries()
-        gc.freeze()
-        _frozen = True
 
 
 class _TrainingThread(QThread):
@@ -51,7 +33,6 @@ class _TrainingThread(QThread):
         from workbench.core.training import train
 
         try:
-            freeze_engine_libraries()
             self.result = train(self._config, self._on_engine_event, self._control, resume_dir=self._resume_dir)
         except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
             self.result = RunFailed(f"Training failed with {type(exc).__name__}: {exc}")
