@@ -17,6 +17,7 @@ def click(qtbot, button) -> None:
 
 def test_form_shows_and_writes_the_training_settings(train_view, tiny_config):
     tiny_config.training.early_stopping_patience = 3
+    tiny_config.training.metric_for_best, tiny_config.training.max_grad_norm = "accuracy", 0.5
     train_view.show_config(tiny_config)
     assert train_view.learning_rate.text() == "0.001" and train_view.eval_steps.isEnabled()
 

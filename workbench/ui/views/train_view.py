@@ -18,6 +18,7 @@ from workbench.core.runs import RunSummary, read_events
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.worker import TrainingWorker
 
+MAIN_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall", "loss")
 BANNER_STYLE = "background: #fde8e8; color: #9b1c1c; border: 1px solid #f5b5b5; border-radius: 4px; padding: 6px;"
 
 
@@ -99,15 +100,22 @@ class TrainView(QWidget):
         self.eval_strategy.addItem("every N steps", "steps")
         self.eval_steps = _spin(1, 10_000_000, "Steps between evaluations (and checkpoints).")
         self.eval_steps.setSuffix(" steps")
+        self.max_grad_norm = _double(0, 100, 0.5, 2, "Gradients are clipped to this norm before each update; "
+                                     "0 turns clipping off.")
+        self.main_metric = QComboBox(toolTip="The validation metric that picks the best checkpoint and drives "
+                                     "early stopping (loss: lower is better; the others: higher).")
+        self.main_metric.setEditable(True)  # any metric the engine reports, e.g. one added with evaluate
+        self.main_metric.addItems(MAIN_METRICS)
         self.patience = _spin(0, 1000, "Stop when the main metric has not improved for this many evaluations; "
                               "off trains to the end.", special="off")
         self.seed = _spin(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
                           "and settings give the same run.")
         for box in (self.learning_rate, self.batch_size, self.epochs, self.max_steps, self.warmup_ratio,
-                    self.weight_decay, self.eval_steps, self.patience, self.seed):
+                    self.weight_decay, self.max_grad_norm, self.eval_steps, self.patience, self.seed):
             box.valueChanged.connect(self._on_form_edited)
         for combo in (self.precision, self.eval_strategy):
             combo.currentIndexChanged.connect(self._on_form_edited)
+        self.main_metric.currentTextChanged.connect(self._on_main_metric_changed)
 
     def _build_layout(self) -> None:
         self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
@@ -121,8 +129,9 @@ class TrainView(QWidget):
         for label, widget in (("Learning rate", self.learning_rate), ("Batch size", self.batch_size),
                               ("Epochs", self.epochs), ("Max steps", self.max_steps),
                               ("Warmup ratio", self.warmup_ratio), ("Weight decay", self.weight_decay),
-                              ("Precision", self.precision),
-                              ("Evaluate", evaluation), ("Early stopping", self.patience), ("Seed", self.seed)):
+                              ("Gradient clipping", self.max_grad_norm), ("Precision", self.precision),
+                              ("Evaluate", evaluation), ("Main metric", self.main_metric),
+                              ("Early stopping", self.patience), ("Seed", self.seed)):
             form.addRow(label, widget)
 
         self.start_button = QPushButton("Start", toolTip="Train with the settings of every page.")
@@ -175,7 +184,9 @@ class TrainView(QWidget):
             self.max_steps.setValue(max(t.max_steps, 0))
             self.warmup_ratio.setValue(t.warmup_ratio)
             self.weight_decay.setValue(t.weight_decay)
+            self.max_grad_norm.setValue(t.max_grad_norm)
             self.precision.setCurrentText(t.precision)
+            self.main_metric.setCurrentText(t.metric_for_best)
             self.eval_strategy.setCurrentIndex(self.eval_strategy.findData(t.eval_strategy))
             self.eval_steps.setValue(t.eval_steps)
             self.patience.setValue(t.early_stopping_patience or 0)
@@ -193,7 +204,9 @@ class TrainView(QWidget):
         t.max_steps = self.max_steps.value() or -1
         t.warmup_ratio = self.warmup_ratio.value()
         t.weight_decay = self.weight_decay.value()
+        t.max_grad_norm = self.max_grad_norm.value()
         t.precision = self.precision.currentText()
+        t.metric_for_best = self.main_metric.currentText().strip()
         t.eval_strategy = self.eval_strategy.currentData()
         t.eval_steps = self.eval_steps.value()
         t.early_stopping_patience = self.patience.value() or None
@@ -241,6 +254,11 @@ class TrainView(QWidget):
         self._update_enabled()
         if not self._filling:
             self.changed.emit()
+
+    @Slot(str)
+    def _on_main_metric_changed(self, name: str) -> None:
+        self.curves.set_metric(name.strip())
+        self._on_form_edited()
 
     @Slot()
     def _on_start_button_clicked(self) -> None:
