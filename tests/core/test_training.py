@@ -227,3 +227,15 @@ def test_killed_process_resumes_from_its_last_complete_checkpoint(tiny_config, t
     result = train(tiny_config, resume_dir=summary.path)
     assert isinstance(result, RunFinished), result
     assert read_status(summary.path)["status"] == "finished"
+
+
+def test_bf16_trains_on_a_cpu_that_has_it_and_falls_back_to_fp32_elsewhere(tiny_config):
+    from workbench.core.device import cpu_supports_bf16
+
+    tiny_config.training.precision = "bf16"
+    tiny_config.training.max_steps = 4
+    events = Recorder()
+    result = train(tiny_config, events)
+    assert isinstance(result, RunFinished), result
+    assert events.of(RunStarted)[0].precision == ("bf16" if cpu_supports_bf16() else "fp32")
+    assert all(s.loss == s.loss for s in events.of(StepLogged))  # no NaN

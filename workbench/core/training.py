@@ -123,6 +123,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         remove_unused_columns=False,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
+        use_cpu=pick_device() == "cpu",  # without it, bf16 on a CPU is refused as "needs a GPU"
         seed=t.seed,
         report_to="none",
         disable_tqdm=True,
