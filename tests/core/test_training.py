@@ -239,3 +239,14 @@ def test_bf16_trains_on_a_cpu_that_has_it_and_falls_back_to_fp32_elsewhere(tiny_
     assert isinstance(result, RunFinished), result
     assert events.of(RunStarted)[0].precision == ("bf16" if cpu_supports_bf16() else "fp32")
     assert all(s.loss == s.loss for s in events.of(StepLogged))  # no NaN
+
+
+def test_the_same_seed_gives_the_same_run_whatever_the_process_drew_before(tiny_config):
+    tiny_config.training.max_steps = 4
+    first = Recorder()
+    train(tiny_config, first)
+    torch.rand(1000)  # as the GUI does before a run: other work draws from the global generator
+    second = Recorder()
+    train(tiny_config, second)
+    losses = [[s.loss for s in run.of(StepLogged)] for run in (first, second)]
+    assert losses[0] == losses[1] and len(losses[0]) == 3

@@ -51,6 +51,8 @@ class Prepared:
 
 
 def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
+    from transformers import set_seed
+
     from workbench.core.backbones import backbone_info, load_tokenizer
     from workbench.core.data import prepare, token_length_stats
     from workbench.core.encoding import encode_splits
@@ -78,7 +80,9 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     elif max_length > model_max:
         raise WorkbenchError(f"task.max_length {max_length} is more than the backbone takes ({model_max}).")
 
-    # Model, head and freeze mask
+    # Model, head and freeze mask; seeded here, so the new head's weights depend on the seed alone,
+    # not on what else the process drew from the random generators before (the GUI does)
+    set_seed(config.training.seed)
     model = load_model(config.backbone, config.task, data.label_names)
     tree = build_layer_tree(model)
     frozen = config.freeze.frozen if config.freeze.preset == "custom" else preset_frozen(tree, config.freeze.preset)
