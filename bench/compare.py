@@ -1,0 +1,265 @@
+"""The workbench against the plain tutorial recipe, on one machine, in one run.
+
+    .venv/bin/python bench/compare.py [--data DIR_OR_CSV] [--epochs 1] [--legs plain,engine,gui]
+
+Three legs, each in a fresh process (so peak RSS is its own), same data, same bundled backbone,
+same number of epochs:
+
+  plain   what tutorials teach: AutoModelForSequenceClassification + Trainer, batch 16, lr 2e-5,
+          fp32, DataCollatorWithPadding, default (random) sampler, evaluation each epoch;
+  engine  `workbench.core.training.train` with the RunConfig defaults, headless;
+  gui     the main window (offscreen), Train pressed programmatically with the same config as
+          `engine`; a 20 ms QTimer on the UI thread measures stalls.
+
+Prints one Markdown table (wall time, samples/s, test F1, peak RSS) and the ratios engine/plain
+and gui/engine, then the GUI's stall max and p99, launch-to-window and Train-to-first-step times.
+Data defaults to ../shared/data/rotten_tomatoes when present, else the bundled demo CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RT = ROOT.parent / "shared" / "data" / "rotten_tomatoes"
+LEGS = ("plain", "engine", "gui")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(RT) if RT.is_dir() else None)
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--legs", default=",".join(LEGS))
+    parser.add_argument("--trace-stalls", metavar="FILE", help="gui: dump every thread's stack to FILE whenever "
+                        "the UI timer is 60 ms late (faulthandler; it needs no GIL, so it names the holder)")
+    parser.add_argument("--leg", choices=LEGS, help=argparse.SUPPRESS)  # run one leg in this process
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.data is None:
+        from workbench.demo import DEMO_CSV
+
+        args.data = str(DEMO_CSV)
+    if args.leg:
+        legs = {"plain": plain_leg, "engine": engine_leg,
+                "gui": lambda data, epochs: gui_leg(data, epochs, args.trace_stalls)}
+        result = legs[args.leg](args.data, args.epochs)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        Path(args.out).write_text(json.dumps(result), encoding="utf-8")
+        return 0
+
+    results = {}
+    for leg in args.legs.split(","):
+        out = Path(tempfile.mkdtemp(prefix=f"bench-{leg}-")) / "result.json"
+        started = time.perf_counter()
+        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+        trace = ["--trace-stalls", args.trace_stalls] if args.trace_stalls else []
+        subprocess.run([sys.executable, __file__, "--leg", leg, "--data", args.data, "--epochs", str(args.epochs),
+                        "--out", str(out), *trace], check=True, env=env)
+        results[leg] = json.loads(out.read_text()) | {"wall_s": time.perf_counter() - started}
+    print(report(results, args))
+    return 0
+
+
+def report(results: dict, args) -> str:
+    lines = [f"data {args.data}, {args.epochs:g} epoch(s), {os.cpu_count()} CPU cores, {_cpu()}", "",
+             "| leg | wall s | train s | samples/s | test F1 | peak RSS MB |", "|---|---:|---:|---:|---:|---:|"]
+    for leg, r in results.items():
+        lines.append(f"| {leg} | {r['wall_s']:.1f} | {r['train_s']:.1f} | {r['samples_per_s']:.1f} | "
+                     f"{r['test_f1']:.4f} | {r['peak_rss_mb']:.0f} |")
+    lines.append("")
+    pairs = (("engine", "plain"), ("gui", "engine"))
+    for a, b in pairs:
+        if a in results and b in results:
+            speed = results[a]["samples_per_s"] / results[b]["samples_per_s"]
+            wall = results[b]["wall_s"] / results[a]["wall_s"]
+            lines.append(f"{a}/{b}: {speed:.2f}x samples/s, {wall:.2f}x wall time, "
+                         f"F1 {results[a]['test_f1'] - results[b]['test_f1']:+.4f}")
+    if "gui" in results:
+        g = results["gui"]
+        lines.append(f"gui: UI stall max {g['stall_max_ms']:.1f} ms, p99 {g['stall_p99_ms']:.1f} ms "
+                     f"({g['ticks']} ticks of a 20 ms timer); launch to window shown {g['window_shown_s']:.2f} s; "
+                     f"Train to first optimizer step {g['first_step_s']:.2f} s; before Train (torch loading in the "
+                     f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms")
+    if "engine" in results:
+        lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}")
+    return "\n".join(lines)
+
+
+def _cpu() -> str:
+    from workbench.core.device import _cpu_name
+
+    return _cpu_name()
+
+
+def _splits(data: str) -> dict[str, str]:
+    path = Path(data)
+    if path.is_file():
+        return {"train": str(path)}
+    return {name: str(path / f"{name}.csv") for name in ("train", "validation", "test") if (path / f"{name}.csv").is_file()}
+
+
+# The plain recipe, as tutorials write it ---------------------------------------------------------
+
+def plain_leg(data: str, epochs: float) -> dict:
+    import numpy as np
+    from datasets import load_dataset
+    from sklearn.metrics import f1_score
+    from transformers import (
+        AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments,
+    )
+
+    from workbench.core.backbones import resolve_backbone
+    from workbench.core.config import BUNDLED_BACKBONE
+
+    ds = load_dataset("csv", data_files=_splits(data)).class_encode_column("label")
+    if "test" not in ds:  # the demo CSV: hold out the same shares the engine carves
+        ds = ds["train"].train_test_split(test_size=0.2, seed=42)
+        ds["validation"] = ds["test"]
+    path = resolve_backbone(BUNDLED_BACKBONE)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    labels = ds["train"].features["label"].names
+    ds = ds.map(lambda b: tokenizer(b["text"], truncation=True), batched=True)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=len(labels))
+
+    def compute_metrics(p):
+        return {"f1": f1_score(p.label_ids, np.argmax(p.predictions, -1), average="binary" if len(labels) == 2 else "macro")}
+
+    out = tempfile.mkdtemp(prefix="plain-")
+    args = TrainingArguments(
+        output_dir=out, per_device_train_batch_size=16, per_device_eval_batch_size=16, learning_rate=2e-5,
+        num_train_epochs=epochs, weight_decay=0.01, eval_strategy="epoch", save_strategy="epoch",
+        load_best_model_at_end=True, metric_for_best_model="f1", report_to="none", disable_tqdm=True,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=ds["train"], eval_dataset=ds["validation"],
+                      processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+                      compute_metrics=compute_metrics)
+    trained = trainer.train()
+    test = trainer.evaluate(ds["test"], metric_key_prefix="test")
+    return {"train_s": trained.metrics["train_runtime"], "samples_per_s": trained.metrics["train_samples_per_second"],
+            "test_f1": test["test_f1"]}
+
+
+# The workbench, headless and through the window ----------------------------------------------------
+
+def bench_config(data: str, epochs: float):
+    from workbench.core.config import RunConfig
+
+    config = RunConfig()  # the defaults, as a user gets them
+    config.data.source = data
+    config.training.epochs = epochs
+    config.output.runs_root = tempfile.mkdtemp(prefix="bench-runs-")
+    return config
+
+
+class StepClock:
+    """An event sink that notes when training steps happen (first and last) and what the run reported."""
+
+    def __init__(self):
+        self.first = self.last = None
+        self.started = None
+        self.result = None
+
+    def __call__(self, event) -> None:
+        from workbench.core.events import ProgressReported, RunFailed, RunFinished, RunStarted
+
+        now = time.perf_counter()
+        if isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, ProgressReported):
+            self.first = self.first or now
+            self.last = now
+        elif isinstance(event, (RunFinished, RunFailed)):
+            self.result = event
+
+    def summary(self, data: str, epochs: float) -> dict:
+        from workbench.core.events import RunFinished
+
+        if not isinstance(self.result, RunFinished):
+            raise SystemExit(f"the run failed: {getattr(self.result, 'message', self.result)}")
+        steps = self.started.total_steps
+        rows = self.started.train_rows * epochs
+        # the first step's own time is not between first and last: scale the measured span by steps/(steps-1)
+        train_s = (self.last - self.first) * steps / max(steps - 1, 1)
+        return {"train_s": train_s, "samples_per_s": rows / train_s, "test_f1": _test_f1(self.result.final_metrics),
+                "precision": self.started.precision, "max_length": self.started.max_length}
+
+
+def _test_f1(metrics: dict) -> float:
+    """Test F1, or validation F1 for data without a test split (the demo CSV)."""
+    return metrics.get("test_f1", metrics["validation_f1"])
+
+
+def engine_leg(data: str, epochs: float) -> dict:
+    from workbench.core.training import train
+
+    clock = StepClock()
+    train(bench_config(data, epochs), clock)
+    return clock.summary(data, epochs)
+
+
+def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
+    import psutil
+
+    launched = psutil.Process().create_time()
+    import numpy as np
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv)
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    marks: dict[str, float] = {}
+    QTimer.singleShot(0, lambda: marks.setdefault("shown", time.time() - launched))
+    while "shown" not in marks:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+    ticks: list[float] = []
+    probe = QTimer(interval=20, timerType=Qt.TimerType.PreciseTimer)
+    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    if trace_stalls:
+        import faulthandler
+
+        trace_file = open(trace_stalls, "w")  # noqa: SIM115 - open until the process ends
+        probe.timeout.connect(lambda: faulthandler.dump_traceback_later(0.06, file=trace_file))
+    probe.start()
+
+    # As a user would: the config is set, then Train is pressed once the window has settled
+    # (the device probe has loaded torch in the background and the data page has checked the data).
+    window.show_config(bench_config(data, epochs))
+    calls = (window._device_call, window.data_view._load_call, window.data_view._check_call)
+    settle = time.perf_counter() + 1.0
+    while any(call.busy for call in calls) or window.data_view._check_timer.isActive() \
+            or window.device_label.text().startswith("Detecting") or time.perf_counter() < settle:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)  # sleeps until an event comes
+    start_up = np.diff(np.array(ticks)) * 1000
+
+    clock = StepClock()
+    view = window.train_view
+    view.worker.event_received.connect(clock)
+    view.run_finished.connect(lambda result: (clock(result), app.quit()))
+    ticks.clear()
+    pressed = time.perf_counter()
+    view.start_button.click()
+    app.exec()
+    probe.stop()
+    gaps = np.diff(np.array(ticks)) * 1000
+    return clock.summary(data, epochs) | {
+        "stall_max_ms": float(gaps.max()), "stall_p99_ms": float(np.percentile(gaps, 99)), "ticks": len(ticks),
+        "window_shown_s": marks["shown"], "first_step_s": clock.first - pressed,
+        "startup_stall_max_ms": float(start_up.max()),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
