@@ -77,6 +77,7 @@ def cmd_train(args) -> int:
 
     from workbench.core.config import load_config
     from workbench.core.control import RunControl
+    from workbench.core.distributed import is_main_process
     from workbench.core.training import train
     from workbench.demo import demo_config
 
@@ -102,7 +103,8 @@ def cmd_train(args) -> int:
     result = train(config, TerminalReporter(), control, resume_dir=args.resume)
     if isinstance(result, RunFailed):
         return 1
-    print(summary_table(result))
+    if is_main_process():  # under torchrun, rank 0 alone reports
+        print(summary_table(result))
     return 0
 
 

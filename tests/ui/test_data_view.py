@@ -1,5 +1,5 @@
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
 
@@ -145,11 +145,11 @@ def test_undecodable_file_shows_the_engine_sentence_inline(qtbot, view, tmp_path
 def test_dropping_a_file_opens_it(qtbot, view, sentiment_csv):  # noqa: F811
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(sentiment_csv))])
-    where, action, button, keys = QPointF(5, 5), Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(where, action, mime, button, keys)
+    action, button, keys = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(5, 5), action, mime, button, keys)  # Qt 6 takes a QPoint here, a QPointF below
     QApplication.sendEvent(view, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(where, action, mime, button, keys)
+    drop = QDropEvent(QPointF(5, 5), action, mime, button, keys)
     with qtbot.waitSignal(view.loaded, timeout=WAIT_MS) as loaded:
         QApplication.sendEvent(view, drop)
     assert loaded.args == [str(sentiment_csv)]

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.inference import sigmoid
 
 
 def classification_metrics(labels: np.ndarray, preds: np.ndarray, num_labels: int) -> dict[str, float]:
@@ -66,10 +67,6 @@ def align_tags(labels: np.ndarray, preds: np.ndarray, label_names: list[str]) ->
         gold.append([label_names[i] for i in label_row[keep]])
         pred.append([label_names[i] for i in pred_row[keep]])
     return gold, pred
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def reduce_logits(task: str) -> Callable:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
+from workbench.core.distributed import agree, agree_run_dir, is_main_process, main_process_first
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
     EventSink,
@@ -112,6 +113,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         weight_decay=t.weight_decay,
         max_grad_norm=t.max_grad_norm,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
+        average_tokens_across_devices=False,  # the heads' losses are batch means: no rescaling by world size
         eval_strategy=t.eval_strategy,
         eval_steps=t.eval_steps,
         save_strategy=t.eval_strategy,
@@ -161,6 +163,8 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
     """Run one training; with `resume_dir`, continue that run from its last checkpoint."""
     control = control or RunControl()
     sink = sink if sink is not None else (lambda event: None)
+    if not is_main_process():  # rank 0 reports the run; every other rank only its own failure
+        sink = _failures_only(sink)
     started = time.perf_counter()
     run_dir: Path | None = Path(resume_dir) if resume_dir else None
     recorder: RunRecorder | None = None
@@ -171,8 +175,6 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
         sink(event)
 
     try:
-        from workbench.core.distributed import agree_run_dir, is_main_process
-
         if run_dir is not None:
             config = run_config(run_dir)
             checkpoint = last_checkpoint(run_dir)
@@ -182,7 +184,8 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
             config.checked()
             checkpoint = None
         load_engine_libraries()
-        prepared = prepare_run(config, emit)
+        with main_process_first():  # the other ranks read what rank 0 wrote to the datasets cache
+            prepared = prepare_run(config, emit)
 
         if run_dir is None:
             run_dir = agree_run_dir(new_run_dir(config))
@@ -192,7 +195,7 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
                 recorder.write(event)
             emit = recorder
         else:
-            emit = lambda event: None  # noqa: E731 - only rank 0 reports and writes the run folder
+            emit = sink
         return _fit(config, prepared, run_dir, checkpoint, emit, control, started)
     except Exception as exc:  # every failure becomes one sentence; the traceback goes to the run folder
         failed = RunFailed(_failure_sentence(exc, config), str(run_dir) if recorder else None)
@@ -209,8 +212,12 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
             recorder.close()
 
 
+def _failures_only(sink: EventSink) -> EventSink:
+    return lambda event: sink(event) if isinstance(event, RunFailed) else None
+
+
 def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
-    from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
+    from transformers import EarlyStoppingCallback, PrinterCallback
 
     from workbench.core.callbacks import EventCallback
     from workbench.core.device import choose_precision, pick_device
@@ -219,14 +226,15 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.metrics import build_compute_metrics, reduce_logits
 
     t, task = config.training, config.task.type
-    precision, why = choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
+    precision, why = agree(choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
+                           if is_main_process() else None)  # one measurement, one precision for every rank
     emit(MessageLogged(f"Precision {precision}: {why}."))
     args = training_arguments(config, run_dir / CHECKPOINTS, precision)
     samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
-    trainer = Trainer(
+    trainer = _trainer_class()(
         model=prepared.model,
         args=args,
         train_dataset=prepared.encoded["train"],
@@ -266,6 +274,26 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     )
     emit(finished)
     return finished
+
+
+def _trainer_class():
+    """transformers' Trainer, corrected for the workbench's heads and encoded data."""
+    from transformers import Trainer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class WorkbenchTrainer(Trainer):
+        loss_is_scaled_for_ga = False  # every head's loss is a batch mean: divide it by the accumulation steps
+
+        def _get_train_sampler(self, train_dataset=None):
+            """Length grouping on the `length` column read once through Arrow. Trainer hands the sampler
+            `dataset["length"]`, a lazy `datasets.Column` read row by row: 9 minutes for 1M rows."""
+            if self.args.train_sampling_strategy != "group_by_length":
+                return super()._get_train_sampler(train_dataset)
+            dataset = self.train_dataset if train_dataset is None else train_dataset
+            lengths = dataset.with_format("arrow")[self.args.length_column_name].to_pylist()
+            return LengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps, lengths=lengths)
+
+    return WorkbenchTrainer
 
 
 def _total_steps(trainer, config: RunConfig) -> int:
