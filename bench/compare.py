@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RT = ROOT.parent / "shared" / "data" / "rotten_tomatoes"
 LEGS = ("plain", "engine", "gui")
+OVERRIDES: list[str] = []  # --set items, applied to the engine's and the GUI's config
 
 
 def main() -> int:
@@ -40,6 +41,9 @@ def main() -> int:
     parser.add_argument("--legs", default=",".join(LEGS))
     parser.add_argument("--trace-stalls", metavar="FILE", help="gui: dump every thread's stack to FILE whenever "
                         "the UI timer is 60 ms late (faulthandler; it needs no GIL, so it names the holder)")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=JSON",
+                        help="engine and gui: change one setting of the default config, to measure a lever "
+                        "(e.g. --set training.batch_size=64); repeatable")
     parser.add_argument("--leg", choices=LEGS, help=argparse.SUPPRESS)  # run one leg in this process
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -47,6 +51,7 @@ def main() -> int:
         from workbench.demo import DEMO_CSV
 
         args.data = str(DEMO_CSV)
+    OVERRIDES.extend(args.set)
     if args.leg:
         legs = {"plain": plain_leg, "engine": engine_leg,
                 "gui": lambda data, epochs: gui_leg(data, epochs, args.trace_stalls)}
@@ -61,9 +66,14 @@ def main() -> int:
         started = time.perf_counter()
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
         trace = ["--trace-stalls", args.trace_stalls] if args.trace_stalls else []
-        subprocess.run([sys.executable, __file__, "--leg", leg, "--data", args.data, "--epochs", str(args.epochs),
-                        "--out", str(out), *trace], check=True, env=env)
+        trace += [f"--set={item}" for item in args.set]
+        done = subprocess.run([sys.executable, __file__, "--leg", leg, "--data", args.data, "--epochs",
+                               str(args.epochs), "--out", str(out), *trace], env=env)
+        if done.returncode != 0:  # report the legs that ran
+            print(f"leg {leg} failed with exit status {done.returncode}", file=sys.stderr)
+            continue
         results[leg] = json.loads(out.read_text()) | {"wall_s": time.perf_counter() - started}
+        print(f"leg {leg}: {json.dumps(results[leg])}", file=sys.stderr, flush=True)
     print(report(results, args))
     return 0
 
@@ -89,7 +99,8 @@ def report(results: dict, args) -> str:
                      f"Train to first optimizer step {g['first_step_s']:.2f} s; before Train (torch loading in the "
                      f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms")
     if "engine" in results:
-        lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}")
+        lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}"
+                     + (f", settings changed: {' '.join(args.set)}" if args.set else ", default settings"))
     return "\n".join(lines)
 
 
@@ -156,7 +167,15 @@ def bench_config(data: str, epochs: float):
     config.data.source = data
     config.training.epochs = epochs
     config.output.runs_root = tempfile.mkdtemp(prefix="bench-runs-")
-    return config
+    for item in OVERRIDES:
+        dotted, _, value = item.partition("=")
+        section, field = dotted.split(".")
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            pass  # a plain string
+        setattr(getattr(config, section), field, value)
+    return config.checked()
 
 
 class StepClock:

@@ -1,5 +1,7 @@
 """Fixtures shared by the core and UI tests."""
 
+from pathlib import Path
+
 import pytest
 
 TINY_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + (
@@ -35,3 +37,23 @@ def tiny_config(tmp_path, tiny_backbone_dir):
     from tests.tiny_models import tiny_run_config
 
     return tiny_run_config(tmp_path, tiny_backbone_dir)
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, tiny_backbone_dir):
+    """`trained_run(task)`: the folder of a finished tiny run of that task, trained once per session."""
+    from tests.tiny_models import tiny_task_config
+    from workbench.core.events import RunFinished
+    from workbench.core.training import train
+
+    runs = {}
+
+    def get(task: str):
+        if task not in runs:
+            config = tiny_task_config(tmp_path_factory.mktemp(f"trained-{task}"), tiny_backbone_dir, task)
+            result = train(config)
+            assert isinstance(result, RunFinished), result
+            runs[task] = Path(result.run_dir)
+        return runs[task]
+
+    return get

@@ -76,3 +76,48 @@ def tiny_run_config(folder, backbone_dir, max_steps: int = 12) -> RunConfig:
     config.training.precision = "fp32"
     config.output.runs_root = str(folder / "runs")
     return config
+
+
+def write_pair_csv(path: Path, rows: int = 120) -> Path:
+    """Sentence pairs in the tiny vocab: label 1 when both sentences have the same sentiment."""
+    import random
+
+    rng = random.Random(1)
+    good, bad = ["good", "great", "nice", "love", "happy"], ["bad", "awful", "poor", "hate", "terrible"]
+    lines = ["premise,hypothesis,label"]
+    for i in range(rows):
+        first, same = rng.random() < 0.5, i % 2
+        second = first if same else not first
+        lines.append(f"the movie was {rng.choice(good if first else bad)},the plot was {rng.choice(good if second else bad)},{same}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_multi_label_csv(path: Path, rows: int = 120) -> Path:
+    """Labels `plot` and `acting` (either, both or none), each signalled by its own words."""
+    import random
+
+    rng = random.Random(2)
+    lines = ["text,label"]
+    for _ in range(rows):
+        plot, acting = rng.random() < 0.5, rng.random() < 0.5
+        words = ["the", "plot" if plot else "film", "was", "good", "and", "the", "actor" if acting else "story", "was", "bad"]
+        lines.append(f"{' '.join(words)},{'|'.join(name for name, on in (('plot', plot), ('acting', acting)) if on)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tiny_task_config(folder: Path, backbone_dir: Path, task: str, max_steps: int = 24) -> RunConfig:
+    """`tiny_run_config` for any task: single_label, pair, multi_label or token."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = tiny_run_config(folder, backbone_dir, max_steps)
+    config.task.type = task
+    if task == "pair":
+        config.data.source = str(write_pair_csv(folder / "pairs.csv"))
+        config.data.text_column, config.data.text_pair_column = "premise", "hypothesis"
+    elif task == "multi_label":
+        config.data.source = str(write_multi_label_csv(folder / "multi.csv"))
+        config.data.label_delimiter = "|"
+    elif task == "token":
+        config.data.source = str(write_ner_conll(folder / "ner.conll"))
+    return config

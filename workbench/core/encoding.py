@@ -68,6 +68,6 @@ class PaddingCollator:
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         batch = self._inner([{k: v for k, v in f.items() if k != "length"} for f in features])
-        if self.task == "multi_label":
+        if self.task == "multi_label" and "labels" in batch:  # inference batches have no labels
             batch["labels"] = batch["labels"].float()
         return batch

@@ -223,7 +223,9 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.device import choose_precision, pick_device
     from workbench.core.distributed import world_size
     from workbench.core.encoding import PaddingCollator
+    from workbench.core.evaluation import write_results
     from workbench.core.metrics import build_compute_metrics, reduce_logits
+    from workbench.core.results import RESULTS, SPLITS
 
     t, task = config.training, config.task.type
     precision, why = agree(choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
@@ -266,6 +268,11 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     model_dir = run_dir / MODEL
     if trainer.is_world_process_zero():
         _save_model(trainer, model_dir)
+        splits = [split for split in SPLITS if split in prepared.encoded]
+        for split in splits:
+            write_results(run_dir, task, prepared.data.label_names, split, prepared.data.splits[split],
+                          prepared.encoded[split], trainer.model, prepared.tokenizer)
+        emit(MessageLogged(f"Wrote results for {' and '.join(splits)} to {run_dir / RESULTS}."))
     finished = RunFinished(
         run_dir=str(run_dir), model_dir=str(model_dir), stopped=control.stop_requested,
         best_metric=final.get(f"validation_{metric}"), metric_name=metric,
