@@ -58,6 +58,14 @@ def train(app: QApplication, window: MainWindow, learning_rate: float) -> None:
     print(f"  lr {learning_rate:g}: {type(finished[0]).__name__}", flush=True)
 
 
+def try_it(app: QApplication, window: MainWindow) -> None:
+    view = window.try_view
+    wait_until(app, view.predict_button.isEnabled, 120)
+    view.text.setPlainText("I was charged twice for my order and the refund never arrived")
+    view.predict_button.click()
+    settle(app)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40, help="training steps per demo run")
@@ -88,10 +96,12 @@ def main() -> int:
 
     window.runs_view.select_rows(0, 1)
     OUT.mkdir(parents=True, exist_ok=True)
-    for number, name in enumerate(window.pages, start=1):
+    for number, name in enumerate(window.pages, start=1):  # Results and Try it show the last run
         window.show_page(name)
         settle(app, 0.8)
-        path = OUT / f"{number}-{name.lower()}.png"
+        if name == "Try it":
+            try_it(app, window)
+        path = OUT / f"{number}-{name.lower().replace(' ', '-')}.png"
         window.grab().save(str(path))
         print(f"  wrote {path.relative_to(ROOT)}")
     window.close()

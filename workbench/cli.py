@@ -1,4 +1,5 @@
-"""`workbench` on the command line: train a run config headless, list runs; no arguments opens the GUI."""
+"""`workbench` on the command line: train a run config headless, list runs, export a run, predict a CSV;
+no arguments opens the GUI."""
 
 from __future__ import annotations
 
@@ -122,6 +123,25 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from workbench.core.export import export_run
+
+    report = export_run(args.run_dir, args.output, onnx=args.onnx or args.int8, int8=args.int8, force=args.force,
+                        progress=lambda text: print(text, file=sys.stderr))
+    print(f"Exported {report.dest}: {', '.join(report.files)}")
+    if report.onnx is not None:
+        print(report.onnx.summary())
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from workbench.core.predict import predict_csv
+
+    rows = predict_csv(args.model_dir, args.input, args.output, args.text_column, args.pair_column)
+    print(f"Wrote {rows:,} predictions to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
     sub = parser.add_subparsers(dest="command")
@@ -135,6 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list runs with their status and best metric")
     p.add_argument("--runs-root", help="folder that holds the runs (default: runs)")
     p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("export", help="export a run's model as a Hugging Face folder (optionally ONNX)")
+    p.add_argument("run_dir", help="the run folder")
+    p.add_argument("-o", "--output", help="the export folder (default: RUN_DIR/export)")
+    p.add_argument("--onnx", action="store_true", help="add model.onnx, checked against PyTorch on validation rows")
+    p.add_argument("--int8", action="store_true", help="add a dynamically quantized int8 ONNX model (implies --onnx)")
+    p.add_argument("--force", action="store_true", help="replace the export folder if it exists")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV")
+    p.add_argument("model_dir", help="a model folder: an export, or a run's model/")
+    p.add_argument("input", help="the CSV to read (never modified)")
+    p.add_argument("-o", "--output", required=True, help="the CSV to write")
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--pair-column", help="the second text's column, for sentence-pair models")
+    p.set_defaults(func=cmd_predict)
     return parser
 
 

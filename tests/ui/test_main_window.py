@@ -25,7 +25,8 @@ def make_window(qtbot):
 
 def test_the_window_opens_with_the_demo_config(make_window, qtbot):
     window = make_window()
-    assert [window.nav.item(row).text() for row in range(window.nav.count())] == ["Data", "Model", "Freeze", "Train", "Runs"]
+    assert [window.nav.item(row).text() for row in range(window.nav.count())] == [
+        "Data", "Model", "Freeze", "Train", "Runs", "Results", "Try it"]
     assert window.current_config() == demo_config()
     assert "demo" in window.windowTitle()
     qtbot.waitUntil(lambda: "CPU" in window.device_label.text() or "CUDA" in window.device_label.text(), timeout=30_000)
@@ -86,3 +87,18 @@ def test_closing_when_idle_asks_nothing_and_keeps_the_geometry(make_window):
     size = window.size()  # 700 x 500, or the pages' minimum size if that is larger
     assert window.close()
     assert make_window().size() == size and size.width() < 1280
+
+
+def test_a_finished_run_opens_on_the_results_and_try_it_pages(make_window, qtbot, tiny_config):
+    window = make_window(tiny_config)
+    window.show_page("Train")
+    with qtbot.waitSignal(window.train_view.run_finished, timeout=120_000) as finished:
+        qtbot.mouseClick(window.train_view.start_button, Qt.MouseButton.LeftButton)
+    run_dir = Path(finished.args[0].run_dir)
+    assert window.results_view.run_dir() == run_dir
+    with qtbot.waitSignal(window.results_view.loaded, timeout=60_000) as loaded:
+        window.show_page("Results")
+    assert loaded.args[0].metrics["f1"] == pytest.approx(finished.args[0].final_metrics["validation_f1"])
+    window.show_page("Try it")
+    qtbot.waitUntil(window.try_view.predict_button.isEnabled, timeout=60_000)
+    assert window.try_view.predictor().label_names == ["0", "1"]

@@ -14,14 +14,18 @@ from PySide6.QtWidgets import (
 from workbench.core.config import RunConfig, load_config
 from workbench.core.device import device_summary
 from workbench.core.errors import WorkbenchError
+from workbench.core.events import RunFinished
+from workbench.core.runs import MODEL
 from workbench.demo import demo_config
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
 from workbench.ui.views.model_view import ModelView
+from workbench.ui.views.results_view import ResultsView
 from workbench.ui.views.runs_view import RunsView
 from workbench.ui.views.train_view import TrainView
+from workbench.ui.views.try_view import TryView
 
 APP_TITLE = "BERT Workbench"
 CONFIG_FILTER = "Run configs (*.json);;All files (*)"
@@ -37,8 +41,10 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.data_view, self.model_view, self.freeze_view = DataView(), ModelView(), FreezeView()
         self.train_view, self.runs_view = TrainView(), RunsView()
+        self.results_view, self.try_view = ResultsView(), TryView()
         self.pages = {"Data": self.data_view, "Model": self.model_view, "Freeze": self.freeze_view,
-                      "Train": self.train_view, "Runs": self.runs_view}
+                      "Train": self.train_view, "Runs": self.runs_view, "Results": self.results_view,
+                      "Try it": self.try_view}
 
         self.nav = QListWidget()
         self.nav.addItems(list(self.pages))
@@ -61,6 +67,8 @@ class MainWindow(QMainWindow):
         self.train_view.running_changed.connect(self.runs_view.set_run_active)
         self.train_view.run_finished.connect(self._on_train_run_finished)
         self.runs_view.resume_requested.connect(self._on_runs_resume_requested)
+        self.runs_view.run_selected.connect(self._on_runs_run_selected)
+        self.runs_view.results_requested.connect(lambda: self.show_page("Results"))
 
         self._build_menus()
         self.device_label = QLabel("Detecting the device…")
@@ -170,8 +178,20 @@ class MainWindow(QMainWindow):
     def _on_train_run_finished(self, result: object) -> None:
         if self._closing:
             self.close()
-        else:
-            self.runs_view.refresh()
+            return
+        self.runs_view.refresh()
+        if isinstance(result, RunFinished) and Path(result.model_dir).is_dir():
+            self.show_run(Path(result.run_dir))
+
+    def show_run(self, run_dir: Path) -> None:
+        """Point the Results and Try it pages at this run."""
+        self.results_view.show_run(run_dir)
+        if (run_dir / MODEL).is_dir():
+            self.try_view.show_model(run_dir / MODEL)
+
+    @Slot(object)
+    def _on_runs_run_selected(self, run: object) -> None:
+        self.show_run(run.path)
 
     @Slot(object)
     def _on_runs_resume_requested(self, run: object) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import RunConfig
+from workbench.core.results import available_splits
 from workbench.core.runs import RunSummary, list_runs, read_events
 from workbench.ui.background import BackgroundCall
 from workbench.ui.qmodels.runs_model import SORT_ROLE, RunsTableModel
@@ -22,6 +23,8 @@ RESUMABLE_STATES = ("stopped", "interrupted", "finished")
 class RunsView(QWidget):
     changed = Signal()  # part of every page's contract; this page edits nothing in a config
     resume_requested = Signal(object)  # RunSummary
+    run_selected = Signal(object)  # RunSummary, when exactly one run is selected
+    results_requested = Signal()
     refreshed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -52,12 +55,17 @@ class RunsView(QWidget):
         self.refresh_button = QPushButton("Refresh", toolTip="List the runs under the runs folder again.")
         self.resume_button = QPushButton("Resume", enabled=False,
                                          toolTip="Continue the selected run from its last checkpoint.")
+        self.results_button = QPushButton("Results", enabled=False,
+                                          toolTip="Where the selected run's model is right and wrong (double-click a run).")
         self.refresh_button.clicked.connect(self.refresh)
+        self.results_button.clicked.connect(self.results_requested)
+        self.table.doubleClicked.connect(lambda index: self.results_button.isEnabled() and self.results_requested.emit())
         self.resume_button.clicked.connect(self._on_resume_button_clicked)
         self.hint = QLabel("Select a run to see its curves; select two or more to compare them.")
         bar = QHBoxLayout()
         bar.addWidget(self.hint, 1)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.results_button)
         bar.addWidget(self.resume_button)
 
         self.curves = CurvesWidget()
@@ -131,6 +139,7 @@ class RunsView(QWidget):
 
     def _update_buttons(self) -> None:
         runs = self.selected_runs()
+        self.results_button.setEnabled(len(runs) == 1 and bool(available_splits(runs[0].path)))
         self.resume_button.setEnabled(
             not self._run_active and len(runs) == 1 and runs[0].resumable and runs[0].status in RESUMABLE_STATES
         )
@@ -148,6 +157,8 @@ class RunsView(QWidget):
             self.curves.clear()
             return
         first, others = runs[0], runs[1:]
+        if not others:
+            self.run_selected.emit(first)
         self.curves.set_metric(first.metric_name)
         self.curves.load_events(read_events(first.path), first.path.name)
         for run in others:

@@ -1,0 +1,113 @@
+"""Exports load in plain transformers and predict what the workbench predicts; ONNX matches PyTorch;
+an interrupted export leaves nothing half-written."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.export import export_run
+from workbench.core.predict import Predictor
+
+TEXTS = ["the movie was very good", "the plot was awful and bad", "john visited paris .", "mary works for acme corp"]
+PAIRS = ["the plot was great", "the movie was terrible", "the film was nice", "it was bad"]
+
+# Runs in a fresh interpreter that never imports the workbench: what a user of the export runs.
+PIPELINE_SCRIPT = """
+import json, sys
+from transformers import pipeline
+folder, task, texts, pairs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+if task == "token":
+    tag = pipeline("token-classification", model=folder, aggregation_strategy="first", device="cpu")
+    out = [[{"type": e["entity_group"], "start": e["start"], "end": e["end"], "score": float(e["score"])} for e in row]
+           for row in tag(texts)]
+else:
+    classify = pipeline("text-classification", model=folder, top_k=None, device="cpu",
+                        function_to_apply="sigmoid" if task == "multi_label" else "softmax")
+    inputs = [{"text": t, "text_pair": p} for t, p in zip(texts, pairs)] if task == "pair" else texts
+    out = [{d["label"]: float(d["score"]) for d in row} for row in classify(inputs)]
+assert not any(name.startswith("workbench") for name in sys.modules), "the export needs the workbench"
+print(json.dumps(out))
+"""
+
+
+def pipeline_predictions(folder, task):
+    done = subprocess.run([sys.executable, "-c", PIPELINE_SCRIPT, str(folder), task, json.dumps(TEXTS), json.dumps(PAIRS)],
+                          capture_output=True, text=True, timeout=300, cwd=folder.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("task", ["single_label", "pair", "multi_label", "token"])
+def test_an_export_loads_in_plain_transformers_and_predicts_the_same(trained_run, tmp_path, task):
+    run_dir = trained_run(task)
+    report = export_run(run_dir, tmp_path / "export")
+    folder = report.dest
+    assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= set(report.files)
+    assert "training_args.bin" not in report.files and not list(tmp_path.glob(".export.tmp-*"))
+    config = json.loads((folder / "config.json").read_text())
+    predictor = Predictor.load(folder)
+    assert [config["id2label"][str(i)] for i in range(len(config["id2label"]))] == predictor.label_names
+    card = (folder / "README.md").read_text()
+    assert all(name in card for name in predictor.label_names) and "validation_f1" in card and "pipeline(" in card
+
+    ours = Predictor.load(run_dir / "model").predict(TEXTS, PAIRS if task == "pair" else None)
+    theirs = pipeline_predictions(folder, task)
+    for mine, other in zip(ours, theirs):
+        if task == "token":
+            assert [(s.type, s.start, s.end) for s in mine.spans] == [(e["type"], e["start"], e["end"]) for e in other]
+            assert [s.score for s in mine.spans] == pytest.approx([e["score"] for e in other], abs=1e-4)
+        else:
+            assert mine.probs == pytest.approx(other, abs=1e-4)
+            if task != "multi_label":
+                assert mine.label == max(other, key=other.get)
+
+
+def test_export_over_an_existing_folder_needs_force(trained_run, tmp_path):
+    run_dir = trained_run("single_label")
+    dest = tmp_path / "export"
+    export_run(run_dir, dest)
+    (dest / "mine.txt").write_text("a file of the user's")
+    with pytest.raises(WorkbenchError, match="already exists; pass --force"):
+        export_run(run_dir, dest)
+    assert (dest / "mine.txt").is_file()
+    export_run(run_dir, dest, force=True)
+    assert not (dest / "mine.txt").exists() and (dest / "model.safetensors").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["export"]
+
+
+def test_onnx_export_matches_pytorch_and_reports_int8(trained_run, tmp_path):
+    report = export_run(trained_run("token"), tmp_path / "onnx", int8=True)
+    onnx = report.onnx
+    assert {"model.onnx", "model.int8.onnx", "onnx_report.json"} <= set(report.files)
+    assert onnx.max_abs_diff < 1e-3 and onnx.rows_checked > 0
+    assert set(onnx.int8_delta) == set(onnx.fp32_metrics) and onnx.speedup > 0
+    saved = json.loads((tmp_path / "onnx" / "onnx_report.json").read_text())
+    assert saved["max_abs_diff"] == onnx.max_abs_diff and "int8" in onnx.summary()
+
+
+def test_a_killed_export_leaves_no_folder_and_the_next_one_works(trained_run, tmp_path):
+    run_dir = trained_run("single_label")
+    before = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*"))
+    dest = tmp_path / "export"
+    process = subprocess.Popen([sys.executable, "-m", "workbench", "export", str(run_dir), "-o", str(dest), "--onnx"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".export.tmp-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not dest.exists(), "a killed export must not leave a destination folder"
+    assert sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*")) == before
+    assert export_run(run_dir, dest).dest == dest and (dest / "model.safetensors").is_file()
+
+
+def test_a_run_without_a_model_cannot_be_exported(tmp_path):
+    (tmp_path / "run").mkdir()
+    with pytest.raises(WorkbenchError, match="has no saved model"):
+        export_run(tmp_path / "run")

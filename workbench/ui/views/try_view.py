@@ -1,0 +1,174 @@
+"""The Try it page: type a text (two for pairs), see the model's label probabilities or its entities.
+
+The model loads and predicts in the thread pool (`workbench.core.predict.Predictor`); the page only
+draws the answer: a bar per label, or the text with its entity spans marked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from workbench.core.config import RunConfig
+from workbench.ui import settings
+from workbench.ui.background import BackgroundCall, StatusLine
+from workbench.ui.views.entity_html import entity_types, highlight_text
+
+if TYPE_CHECKING:
+    from workbench.core.predict import Prediction, Predictor
+
+BAR_COLOUR, CHOSEN_COLOUR = "#93c5fd", "#1d4ed8"
+
+
+class ProbabilityBars(pg.PlotWidget):
+    """One horizontal bar per label, the predicted label(s) darker, probabilities on a 0-1 axis."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.setMouseEnabled(False, False)
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.setXRange(0, 1, padding=0.02)
+        self.setLabel("bottom", "probability")
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[])
+        self.addItem(self.bars)
+
+    def show_prediction(self, prediction: Prediction) -> None:
+        names = list(prediction.probs)
+        chosen = set(prediction.label.split(";"))
+        values = [prediction.probs[name] for name in names]
+        self.bars.setOpts(x0=[0] * len(names), y=list(range(len(names))), width=values, height=0.6,
+                          brushes=[CHOSEN_COLOUR if name in chosen else BAR_COLOUR for name in names])
+        self.getAxis("left").setTicks([[(i, f"{name}  {value:.3f}") for i, (name, value) in enumerate(zip(names, values))]])
+        self.setYRange(-0.6, len(names) - 0.4, padding=0)
+
+
+class TryView(QWidget):
+    changed = Signal()  # part of every page's contract; this page edits nothing in a config
+    predicted = Signal(object)  # Prediction shown
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._model_dir: Path | None = None
+        self._predictor: Predictor | None = None
+        self._stale = False
+        self._loading = BackgroundCall(self)
+        self._loading.returned.connect(self._on_loading_returned)
+        self._predicting = BackgroundCall(self)
+        self._predicting.returned.connect(self._on_predicting_returned)
+
+        self.model_label = QLabel("Train a run, select one on the Runs page, or open a model folder.")
+        self.open_button = QPushButton("Open model folder…", toolTip="Any folder saved by transformers or exported here.")
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.text = QPlainTextEdit(placeholderText="Type a text to classify…")
+        self.pair = QPlainTextEdit(placeholderText="…and the second text of the pair", visible=False)
+        for box in (self.text, self.pair):
+            box.setMaximumHeight(110)
+        self.predict_button = QPushButton("Predict", enabled=False, toolTip="Run the model on the text (Ctrl+Return).")
+        self.predict_button.clicked.connect(self.predict)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.predict)
+        self.status = StatusLine()
+        self.status.watch(self._loading)
+        self.status.watch(self._predicting)
+        self.answer = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bars = ProbabilityBars()
+        self.entities = QTextBrowser()
+        self.output = QStackedWidget()
+        self.output.addWidget(self.bars)
+        self.output.addWidget(self.entities)
+
+        top = QHBoxLayout()
+        top.addWidget(self.model_label, 1)
+        top.addWidget(self.open_button)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.predict_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.text)
+        layout.addWidget(self.pair)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.answer)
+        layout.addWidget(self.output, 1)
+
+    def show_config(self, config: RunConfig) -> None:
+        """Nothing to show from a config: this page tries a trained model."""
+
+    def update_config(self, config: RunConfig) -> None:
+        """Nothing to write: this page edits no setting."""
+
+    def predictor(self) -> Predictor | None:
+        return self._predictor
+
+    def show_model(self, model_dir: str | Path) -> None:
+        """Try this model (loaded when the page is next shown, if hidden now)."""
+        model_dir = Path(model_dir)
+        if model_dir == self._model_dir:
+            return
+        self._model_dir, self._predictor = model_dir, None
+        self.predict_button.setEnabled(False)
+        self.model_label.setText(f"Model: <b>{model_dir.parent.name if model_dir.name == 'model' else model_dir.name}</b>")
+        self.model_label.setToolTip(str(model_dir))
+        self._stale = True
+        if self.isVisible():
+            self._load()
+
+    def _load(self) -> None:
+        from workbench.core.predict import Predictor  # loads the engine's libraries: not at start-up
+
+        self._stale = False
+        self.status.show_busy(f"Loading the model in {self._model_dir}…")
+        self._loading.start(Predictor.load, self._model_dir)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._load()
+
+    @Slot()
+    def predict(self) -> None:
+        text = self.text.toPlainText().strip()
+        if self._predictor is None or not text:
+            return
+        pairs = [self.pair.toPlainText().strip()] if self._predictor.task == "pair" else None
+        self.status.show_busy("Predicting…")
+        self._predicting.start(self._predictor.predict, [text], pairs)
+
+    @Slot(object)
+    def _on_loading_returned(self, predictor: Predictor) -> None:
+        self._predictor = predictor
+        self.status.clear()
+        self.pair.setVisible(predictor.task == "pair")
+        self.output.setCurrentWidget(self.entities if predictor.task == "token" else self.bars)
+        self.text.setPlaceholderText("Type a sentence to tag…" if predictor.task == "token" else "Type a text to classify…")
+        self.predict_button.setEnabled(True)
+
+    @Slot(object)
+    def _on_predicting_returned(self, predictions: list[Prediction]) -> None:
+        (prediction,) = predictions
+        self.status.clear()
+        if prediction.spans is not None:
+            types = entity_types(self._predictor.label_names)
+            found = ", ".join(f"{s.text} ({s.type} {s.score:.2f})" for s in prediction.spans) or "no entities"
+            self.answer.setText(f"Found: {found}")
+            self.entities.setHtml(f"<p style='font-size:15px'>{highlight_text(self.text.toPlainText().strip(), prediction.spans, types)}</p>")
+        else:
+            self.answer.setText(f"Predicted <b>{prediction.label or '(no label)'}</b>, confidence {prediction.confidence:.3f}")
+            self.bars.show_prediction(prediction)
+        self.predicted.emit(prediction)
+
+    @Slot()
+    def _on_open_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a model folder", settings.last_folder("models"))
+        if folder:
+            settings.remember_folder("models", folder)
+            self.show_model(folder)
