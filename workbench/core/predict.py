@@ -3,8 +3,8 @@
 `Predictor` reads any folder `save_pretrained` wrote (a run's `model/` or an export). Its answers
 are the ones `transformers.pipeline` gives for the same folder: text-classification scores (softmax,
 or sigmoid for multi-label), and for token classification the entity groups of
-`aggregation_strategy="first"` (a word takes its first sub-token's tag; adjacent words of one type
-group unless a B- tag starts a new entity; O words are dropped before grouping).
+`aggregation_strategy="first"` (a word takes its first sub-token's tag; an entity is a run of words
+of one type that a B- tag or another type ends, as `spans.tag_spans` reads IOB2 tags).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.runs import CONFIG_FILE
 
 THRESHOLD = 0.5  # multi-label: a label is predicted at this probability or above
-OUTSIDE = "O"
 
 
 @dataclass
@@ -126,20 +125,12 @@ def _words(word_ids: list[int | None], offsets: list[tuple[int, int]]) -> list[t
 
 
 def _entity_groups(text: str, tags: list[tuple[str, float, int, int]]) -> list[EntitySpan]:
-    """The pipeline's grouping of tagged words: O dropped, then same-type neighbours merged unless B- starts."""
-    groups: list[list[tuple[str, float, int, int]]] = []
-    for word in (w for w in tags if w[0] != OUTSIDE):
-        prefix, kind = (word[0][:1], word[0][2:]) if word[0][1:2] == "-" else ("I", word[0])
-        if groups and prefix != "B" and _kind(groups[-1][-1][0]) == kind:
-            groups[-1].append(word)
-        else:
-            groups.append([word])
-    return [EntitySpan(_kind(group[0][0]), text[group[0][2] : group[-1][3]], group[0][2], group[-1][3],
-                       float(np.mean([score for _, score, _, _ in group]))) for group in groups]
+    """Entity spans over tagged words (tag, score, start, end), scored by the mean of their words' scores."""
+    from workbench.core.spans import tag_spans
 
-
-def _kind(tag: str) -> str:
-    return tag[2:] if tag[1:2] == "-" else tag
+    return [EntitySpan(span.type, text[tags[span.start][2] : tags[span.end - 1][3]], tags[span.start][2],
+                       tags[span.end - 1][3], float(np.mean([score for _, score, _, _ in tags[span.start : span.end]])))
+            for span in tag_spans([tag for tag, *_ in tags])]
 
 
 def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | Path, text_column: str = "text",
