@@ -50,8 +50,7 @@ class ConfusionModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole or not 0 <= section < len(self._names):
             return None
-        prefix = "true " if orientation == Qt.Orientation.Vertical else "predicted "
-        return prefix + self._names[section]
+        return self._names[section]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -95,7 +95,7 @@ class ClassificationPanel(QWidget):
         self.rows_table.setWordWrap(False)
 
         matrix_bar = QHBoxLayout()
-        matrix_bar.addWidget(QLabel("<b>Confusion matrix</b> (rows: true class)"), 1)
+        matrix_bar.addWidget(QLabel("<b>Confusion matrix</b> (rows: true class, columns: predicted)"), 1)
         matrix_bar.addWidget(self.shares)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("True"))
