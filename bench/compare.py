@@ -98,6 +98,7 @@ def report(results: dict, args) -> str:
                      f"({g['ticks']} ticks of a 20 ms timer); launch to window shown {g['window_shown_s']:.2f} s; "
                      f"Train to first optimizer step {g['first_step_s']:.2f} s; before Train (torch loading in the "
                      f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms")
+        lines += [f"  gap over 50 ms: {gap}" for gap in g.get("long_gaps", [])]
     if "engine" in results:
         lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}"
                      + (f", settings changed: {' '.join(args.set)}" if args.set else ", default settings"))
@@ -266,6 +267,8 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     clock = StepClock()
     view = window.train_view
     view.worker.event_received.connect(clock)
+    delivered: list[tuple[float, str]] = []  # when each event reached the UI thread, to place long gaps
+    view.worker.event_received.connect(lambda event: delivered.append((time.perf_counter(), type(event).__name__)))
     view.run_finished.connect(lambda result: (clock(result), app.quit()))
     ticks.clear()
     pressed = time.perf_counter()
@@ -273,7 +276,11 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     app.exec()
     probe.stop()
     gaps = np.diff(np.array(ticks)) * 1000
-    return clock.summary(data, epochs) | {
+    long_gaps = []
+    for i in np.flatnonzero(gaps > 50):
+        before = [name for at, name in delivered if at <= ticks[i + 1]]
+        long_gaps.append(f"{gaps[i]:.0f} ms at {ticks[i] - pressed:.1f} s after Train, after {before[-1] if before else 'no event'}")
+    return clock.summary(data, epochs) | {"long_gaps": long_gaps,
         "stall_max_ms": float(gaps.max()), "stall_p99_ms": float(np.percentile(gaps, 99)), "ticks": len(ticks),
         "window_shown_s": marks["shown"], "first_step_s": clock.first - pressed,
         "startup_stall_max_ms": float(start_up.max()),
