@@ -225,6 +225,23 @@ def engine_leg(data: str, epochs: float) -> dict:
     return clock.summary(data, epochs)
 
 
+def gc_pauses() -> list[tuple[float, float, int]]:
+    """From now on, (start, end, generation) of every garbage collection over 10 ms, in any thread."""
+    import gc
+
+    pauses, started = [], {}
+
+    def note(phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            started["at"] = now
+        elif now - started.get("at", now) > 0.01:
+            pauses.append((started["at"], now, info["generation"]))
+
+    gc.callbacks.append(note)
+    return pauses
+
+
 def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     import psutil
 
@@ -251,7 +268,10 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
         import faulthandler
 
         trace_file = open(trace_stalls, "w")  # noqa: SIM115 - open until the process ends
-        probe.timeout.connect(lambda: faulthandler.dump_traceback_later(0.06, file=trace_file))
+        armed_at = float(os.environ.get("BENCH_TRACE_AFTER_S", "0"))  # seconds after launch; 0: from the start
+        t_launch = time.perf_counter()
+        probe.timeout.connect(lambda: time.perf_counter() - t_launch >= armed_at
+                              and faulthandler.dump_traceback_later(0.06, file=trace_file))
     probe.start()
 
     # As a user would: the config is set, then Train is pressed once the window has settled
@@ -268,6 +288,7 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     view = window.train_view
     view.worker.event_received.connect(clock)
     delivered: list[tuple[float, str]] = []  # when each event reached the UI thread, to place long gaps
+    collections = gc_pauses()
     view.worker.event_received.connect(lambda event: delivered.append((time.perf_counter(), type(event).__name__)))
     view.run_finished.connect(lambda result: (clock(result), app.quit()))
     ticks.clear()
@@ -279,7 +300,10 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     long_gaps = []
     for i in np.flatnonzero(gaps > 50):
         before = [name for at, name in delivered if at <= ticks[i + 1]]
-        long_gaps.append(f"{gaps[i]:.0f} ms at {ticks[i] - pressed:.1f} s after Train, after {before[-1] if before else 'no event'}")
+        inside = [f"{(end - begin) * 1000:.0f} ms gen-{generation} GC" for begin, end, generation in collections
+                  if begin < ticks[i + 1] and end > ticks[i]]
+        long_gaps.append(f"{gaps[i]:.0f} ms at {ticks[i] - pressed:.1f} s after Train, after {before[-1] if before else 'no event'}"
+                         + (f", overlapping a {', '.join(inside)}" if inside else ", no garbage collection in it"))
     return clock.summary(data, epochs) | {"long_gaps": long_gaps,
         "stall_max_ms": float(gaps.max()), "stall_p99_ms": float(np.percentile(gaps, 99)), "ticks": len(ticks),
         "window_shown_s": marks["shown"], "first_step_s": clock.first - pressed,
