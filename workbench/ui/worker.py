@@ -3,10 +3,16 @@
 The engine may report progress and a loss every step. Events cross the thread boundary as queued
 signals and are collected in a list; a timer tick hands them on in order, keeping only the newest of
 the progress reports since the last tick. Every other event is handed on.
+
+Python's full garbage collection stops every thread, the UI's too, for as long as it walks the
+heap, and the Trainer starts each run with one (accelerate's `free_memory`). The heap that exists
+when a run starts is frozen for the run (`gc.freeze`), so the collections during it walk only what
+the run made; it is unfrozen when the run ends and collected as usual from then on.
 """
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -74,6 +80,7 @@ class TrainingWorker(QObject):
         self._thread.event_emitted.connect(self._on_thread_event_emitted)
         self._thread.finished.connect(self._on_thread_finished)
         self._tick.start()
+        gc.freeze()
         self._thread.start()
         self.running_changed.emit(True)
 
@@ -109,6 +116,7 @@ class TrainingWorker(QObject):
         self._deliver_pending()
         result = thread.result
         thread.wait()  # `finished` comes just before the thread ends; deleting it earlier would abort
+        gc.unfreeze()
         thread.deleteLater()
         self.running_changed.emit(False)
         self.finished.emit(result)

@@ -152,7 +152,7 @@ class CurvesWidget(QWidget):
         self._shown = 1
         self._update_legend()
         self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
-        self._redraw_timer.timeout.connect(self._on_redraw_timer_timeout)
+        self._redraw_timer.timeout.connect(self.flush)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.legend)
@@ -226,7 +226,9 @@ class CurvesWidget(QWidget):
             parts = [f"{swatch(run.colour, '━━━')} {html.escape(run.name)}" for run in self.runs]
         self.legend.setText("&nbsp;&nbsp;&nbsp;&nbsp;".join(parts))
 
-    def _on_redraw_timer_timeout(self) -> None:
+    def flush(self) -> None:
+        """Draw what arrived since the last redraw now (the timer would do it within REDRAW_MS)."""
+        self._redraw_timer.stop()
         for run in self.runs:
             if run.dirty:
                 run.redraw()

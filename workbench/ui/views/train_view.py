@@ -320,6 +320,7 @@ class TrainView(QWidget):
 
     @Slot(object)
     def _on_worker_finished(self, result: RunFinished | RunFailed) -> None:
+        self.curves.flush()
         if isinstance(result, RunFailed):
             self.banner.setText(result.message)
             self.banner.show()
