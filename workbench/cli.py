@@ -161,14 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onnx", action="store_true", help="add model.onnx, checked against PyTorch on validation rows")
     p.add_argument("--int8", action="store_true", help="add a dynamically quantized int8 ONNX model (implies --onnx)")
     p.add_argument("--force", action="store_true", help="replace the export folder if it exists")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=cmd_export, error_status=1)
     p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV")
     p.add_argument("model_dir", help="a model folder: an export, or a run's model/")
     p.add_argument("input", help="the CSV to read (never modified)")
     p.add_argument("-o", "--output", required=True, help="the CSV to write")
     p.add_argument("--text-column", default="text")
     p.add_argument("--pair-column", help="the second text's column, for sentence-pair models")
-    p.set_defaults(func=cmd_predict)
+    p.set_defaults(func=cmd_predict, error_status=1)
     return parser
 
 
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except WorkbenchError as exc:
         print(f"Error: {exc}", file=sys.stderr)
-        return 2
+        return getattr(args, "error_status", 2)  # train: 2 for a bad config (1 is a run that failed)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests.tiny_models import write_sentiment_csv
 from workbench.core.errors import WorkbenchError
 from workbench.core.predict import Predictor, predict_csv
 
@@ -70,5 +71,30 @@ def test_the_cli_says_which_folder_holds_no_model(tmp_path):
     source = write_rows(tmp_path / "in.csv", ["text"], [("good",)])
     done = subprocess.run([sys.executable, "-m", "workbench", "predict", str(tmp_path), str(source), "-o",
                            str(tmp_path / "out.csv")], capture_output=True, text=True, timeout=300)
-    assert done.returncode != 0
+    assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == f"Error: {tmp_path} holds no model (its config.json is missing or unreadable)."
+
+
+def test_a_gold_label_column_is_kept_beside_the_predicted_one(trained_run, tmp_path):
+    source = write_sentiment_csv(tmp_path / "sentiment.csv", rows=10)
+    assert predict_csv(trained_run("single_label") / "model", source, tmp_path / "out.csv") == 10
+    out = read_rows(tmp_path / "out.csv")
+    assert list(out[0]) == ["text", "label", "predicted_label", "confidence"]
+    assert [row["label"] for row in out] == [row["label"] for row in read_rows(source)]
+
+
+def test_a_csv_with_no_rows_gives_the_header(trained_run, tmp_path):
+    source = write_rows(tmp_path / "in.csv", ["id", "text"], [])
+    assert predict_csv(trained_run("single_label") / "model", source, tmp_path / "out.csv") == 0
+    assert (tmp_path / "out.csv").read_text().strip() == "id,text,label,confidence"
+
+
+def test_a_pair_model_needs_the_second_column(trained_run, tmp_path):
+    model_dir = trained_run("pair") / "model"
+    source = write_rows(tmp_path / "in.csv", ["a", "b"], [("the movie was good", "the plot was bad")])
+    with pytest.raises(WorkbenchError, match=r"is a sentence-pair model; name the column of .*in\.csv that holds "
+                                             r"the second texts \(--pair-column\)\.$"):
+        predict_csv(model_dir, source, tmp_path / "out.csv", text_column="a")
+    predict_csv(model_dir, source, tmp_path / "out.csv", text_column="a", pair_column="b")
+    expected = Predictor.load(model_dir).predict(["the movie was good"], ["the plot was bad"])[0]
+    assert read_rows(tmp_path / "out.csv")[0]["label"] == expected.label

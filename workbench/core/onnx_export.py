@@ -1,10 +1,10 @@
 """ONNX export of a trained model, checked against PyTorch at export time, with optional dynamic int8.
 
 `export_onnx` writes `model.onnx` (inputs input_ids, attention_mask[, token_type_ids]; output
-logits; dynamic batch and sequence axes), runs onnxruntime and PyTorch on a bounded sample of
-validation rows and fails when their logits differ by `PARITY_TOLERANCE` or more. With `int8` it
-also writes `model.int8.onnx` (onnxruntime dynamic quantization) and reports the task metric and
-latency of int8 against fp32 ONNX on the same batches.
+logits; dynamic batch and sequence axes), runs it through onnxruntime and PyTorch on the same
+batches of a bounded sample of validation rows (`inference.row_logits` drives both) and fails when
+their logits differ by `PARITY_TOLERANCE` or more. With `int8` it also writes `model.int8.onnx`
+(onnxruntime dynamic quantization) and reports the task metrics and latency of int8 against fp32.
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.inference import row_logits
 from workbench.core.runs import write_json_atomic
 
 OPSET = 20  # torch's dynamo exporter translates natively to 20; onnxruntime 1.32 runs up to 23
 PARITY_TOLERANCE = 1e-3
 SAMPLE_ROWS = 512
-BATCH_SIZE = 32
 TIMING_REPEATS = 3
+SUMMARY_METRICS = ("accuracy", "f1")  # every task's metrics have both (workbench.core.metrics)
 ONNX_FILE, INT8_FILE, REPORT_FILE = "model.onnx", "model.int8.onnx", "onnx_report.json"
 _PROTOBUF_LIMIT = 2**31  # a model over 2 GB keeps its weights in an external-data side file
 
@@ -46,12 +48,12 @@ class OnnxReport:
         return {name: self.int8_metrics[name] - value for name, value in self.fp32_metrics.items()}
 
     def summary(self) -> str:
+        shown = [name for name in SUMMARY_METRICS if name in self.fp32_metrics]
         line = (f"ONNX opset {self.opset}: parity max |diff| {self.max_abs_diff:.2e} on {self.rows_checked} rows, "
-                f"accuracy {self.fp32_metrics['accuracy']:.4f}, F1 {self.fp32_metrics['f1']:.4f}")
+                + ", ".join(f"{name} {self.fp32_metrics[name]:.4f}" for name in shown))
         if self.int8_metrics is not None:
             delta = self.int8_delta
-            line += (f"; int8 accuracy {delta['accuracy']:+.4f}, F1 {delta['f1']:+.4f}, "
-                     f"{self.speedup:.2f}x faster")
+            line += "; int8 " + ", ".join(f"{name} {delta[name]:+.4f}" for name in shown) + f", {self.speedup:.2f}x faster"
         return line
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,49 +61,40 @@ class OnnxReport:
 
 
 def export_onnx(model_dir: Path, dest: Path, task: str, label_names: list[str], rows, int8: bool = False) -> OnnxReport:
-    """Export `model_dir` to `dest`, check parity on the first `SAMPLE_ROWS` of `rows` (encoded validation rows)."""
+    """Export `model_dir` to `dest` and check it on the first `SAMPLE_ROWS` of `rows` (encoded validation rows)."""
     import torch
     from transformers import AutoTokenizer
 
+    from workbench.core.encoding import PaddingCollator
     from workbench.core.heads import auto_class
 
     if len(rows) == 0:
         raise WorkbenchError(f"There are no validation rows to check the ONNX export of {model_dir} against.")
     dest.mkdir(parents=True, exist_ok=True)
     model = auto_class(task).from_pretrained(model_dir, dtype=torch.float32).eval()
-    batches = sample_batches(rows, AutoTokenizer.from_pretrained(model_dir), task)
-    files = write_onnx(model, batches[0], dest / ONNX_FILE)
-    fp32 = OnnxRunner(dest / ONNX_FILE)
-    max_diff = check_parity(fp32, model, batches)
-    report = OnnxReport(files, OPSET, sum(len(b["labels"]) for b in batches), max_diff,
-                        task_metrics(task, label_names, fp32.logits(batches), batches))
+    collator = PaddingCollator(AutoTokenizer.from_pretrained(model_dir), task)
+    sample = list(rows.select(range(min(len(rows), SAMPLE_ROWS))))
+    files = write_onnx(model, collator(sample[:2]), dest / ONNX_FILE)
+    fp32 = OnnxModel(dest / ONNX_FILE)
+    max_diff, logits = check_parity(fp32, model, sample, collator)
+    report = OnnxReport(files, OPSET, len(sample), max_diff, task_metrics(task, label_names, logits, sample))
     if int8:
         quantize_int8(dest / ONNX_FILE, dest / INT8_FILE)
-        quantized = OnnxRunner(dest / INT8_FILE)
+        quantized = OnnxModel(dest / INT8_FILE)
         report.files.append(INT8_FILE)
-        report.int8_metrics = task_metrics(task, label_names, quantized.logits(batches), batches)
-        report.speedup = fp32.latency(batches) / quantized.latency(batches)
+        report.int8_metrics = task_metrics(task, label_names, row_logits(quantized, sample, collator), sample)
+        report.speedup = latency(fp32, sample, collator) / latency(quantized, sample, collator)
     report.files.append(REPORT_FILE)
     write_json_atomic(dest / REPORT_FILE, report.to_dict())
     return report
 
 
-def sample_batches(rows, tokenizer, task: str) -> list[dict[str, Any]]:
-    """The first `SAMPLE_ROWS` rows in padded batches of `BATCH_SIZE` (torch tensors, labels included)."""
-    from workbench.core.encoding import PaddingCollator
-
-    collate = PaddingCollator(tokenizer, task)
-    sample = rows.select(range(min(len(rows), SAMPLE_ROWS)))
-    return [collate(list(sample.select(range(start, min(start + BATCH_SIZE, len(sample))))))
-            for start in range(0, len(sample), BATCH_SIZE)]
-
-
 def write_onnx(model, example: dict[str, Any], path: Path) -> list[str]:
-    """Export `model` with torch's dynamo exporter, inputs as in `example`; the names of the files written."""
+    """Export `model` with torch's dynamo exporter, inputs as in the padded batch `example`; the files written."""
     import torch
 
-    inputs = {name: value[:2] for name, value in example.items() if name != "labels"}
-    if len(example["labels"]) < 2:  # a size-1 example axis would be specialised to 1, so never dynamic
+    inputs = {name: value for name, value in example.items() if name != "labels"}
+    if len(inputs["input_ids"]) < 2:  # a size-1 example axis would be specialised to 1, so never dynamic
         inputs = {name: value.repeat(2, 1) for name, value in inputs.items()}
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     external = sum(p.numel() * p.element_size() for p in model.parameters()) >= _PROTOBUF_LIMIT
@@ -121,8 +114,9 @@ def quantize_int8(source: Path, target: Path) -> None:
     quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True)
 
 
-class OnnxRunner:
-    """An onnxruntime CPU session, fed the model inputs of padded batches."""
+class OnnxModel:
+    """An onnxruntime CPU session that `inference.row_logits` drives as it drives a PyTorch model,
+    so both see the same batches; `seconds` adds up the time spent in onnxruntime."""
 
     def __init__(self, path: Path):
         import onnxruntime
@@ -130,53 +124,59 @@ class OnnxRunner:
         self.path = path
         self.session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
+        self.seconds = 0.0
 
-    def run(self, batch: dict[str, Any]) -> np.ndarray:
-        return self.session.run(["logits"], {name: batch[name].numpy() for name in self.input_names})[0]
+    def __call__(self, **batch) -> SimpleNamespace:
+        import torch
 
-    def logits(self, batches: list[dict[str, Any]]) -> list[np.ndarray]:
-        return [self.run(batch) for batch in batches]
+        feed = {name: batch[name].numpy() for name in self.input_names}
+        start = time.perf_counter()
+        logits = self.session.run(["logits"], feed)[0]
+        self.seconds += time.perf_counter() - start
+        return SimpleNamespace(logits=torch.from_numpy(logits))
 
-    def latency(self, batches: list[dict[str, Any]]) -> float:
-        """Best-of-`TIMING_REPEATS` seconds for one pass over `batches` (after one warm-up pass)."""
-        self.logits(batches)
-        best = float("inf")
-        for _ in range(TIMING_REPEATS):
-            start = time.perf_counter()
-            self.logits(batches)
-            best = min(best, time.perf_counter() - start)
-        return best
+    def parameters(self):
+        import torch
 
+        yield torch.empty(0)  # row_logits reads the model's device from its first parameter: the CPU
 
-def torch_logits(model, batches: list[dict[str, Any]]) -> list[np.ndarray]:
-    import torch
-
-    with torch.no_grad():
-        return [model(**{k: v for k, v in batch.items() if k != "labels"}).logits.numpy() for batch in batches]
+    def eval(self) -> OnnxModel:
+        return self
 
 
-def check_parity(runner: OnnxRunner, model, batches: list[dict[str, Any]]) -> float:
-    """The largest |onnxruntime - PyTorch| logit over `batches`; raises when it reaches `PARITY_TOLERANCE`."""
-    diff = max(float(np.abs(a - b).max()) for a, b in zip(runner.logits(batches), torch_logits(model, batches)))
+def latency(onnx_model: OnnxModel, rows: list[dict[str, Any]], collator) -> float:
+    """Best-of-`TIMING_REPEATS` seconds onnxruntime spends on one pass over `rows` (after a warm-up pass)."""
+    row_logits(onnx_model, rows, collator)
+    best = float("inf")
+    for _ in range(TIMING_REPEATS):
+        onnx_model.seconds = 0.0
+        row_logits(onnx_model, rows, collator)
+        best = min(best, onnx_model.seconds)
+    return best
+
+
+def check_parity(onnx_model: OnnxModel, model, rows: list[dict[str, Any]], collator) -> tuple[float, list[np.ndarray]]:
+    """The largest |onnxruntime - PyTorch| logit over `rows`, and the ONNX logits; raises at `PARITY_TOLERANCE`."""
+    ours, reference = row_logits(onnx_model, rows, collator), row_logits(model, rows, collator)
+    diff = max(float(np.abs(a - b).max()) if a.shape == b.shape else float("inf") for a, b in zip(ours, reference))
     if not diff < PARITY_TOLERANCE:
         raise WorkbenchError(
-            f"The ONNX export in {runner.path.parent} does not match PyTorch: its logits differ by up to {diff:.3g} "
+            f"The ONNX model {onnx_model.path} does not match PyTorch: its logits differ by up to {diff:.3g} "
             f"(the limit is {PARITY_TOLERANCE:g})."
         )
-    return diff
+    return diff, ours
 
 
-def task_metrics(task: str, label_names: list[str], logits: list[np.ndarray], batches: list[dict[str, Any]]) -> dict[str, float]:
-    """The run's own metrics (`workbench.core.metrics`) on batched logits."""
+def task_metrics(task: str, label_names: list[str], logits: list[np.ndarray], rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The run's own metrics (`workbench.core.metrics`) on per-row logits."""
     from transformers import EvalPrediction
 
     from workbench.core.metrics import build_compute_metrics
 
-    labels = [batch["labels"].numpy() for batch in batches]
-    if task == "token":  # rows keep their own padded length; the metric skips positions labelled -100
-        preds, label_ids = [row for b in logits for row in b.argmax(-1)], [row for b in labels for row in b]
+    if task == "token":  # rows keep their own length; the metric skips positions labelled -100
+        preds, labels = [row.argmax(-1) for row in logits], [np.asarray(row["labels"]) for row in rows]
     else:
-        preds, label_ids = np.concatenate(logits), np.concatenate(labels)
+        preds, labels = np.stack(logits), np.asarray([row["labels"] for row in rows])
         if task != "multi_label":
             preds = preds.argmax(-1)
-    return build_compute_metrics(task, label_names)(EvalPrediction(predictions=preds, label_ids=label_ids))
+    return build_compute_metrics(task, label_names)(EvalPrediction(predictions=preds, label_ids=labels))

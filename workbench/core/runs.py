@@ -123,7 +123,7 @@ def last_checkpoint(run_dir: Path) -> Path | None:
     return next((p for _, p in sorted(steps, reverse=True) if (p / "trainer_state.json").is_file()), None)
 
 
-def _alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
@@ -155,7 +155,7 @@ def list_runs(runs_root: str | Path) -> list[RunSummary]:
     for run_dir in sorted((p for p in root.iterdir() if (p / CONFIG_FILE).is_file()), reverse=True):
         status = read_status(run_dir) or {}
         state = status.get("status", "unknown")
-        if state == "running" and not _alive(status.get("pid")):
+        if state == "running" and not process_alive(status.get("pid")):
             state = "interrupted"
         out.append(RunSummary(
             path=run_dir, status=state, task=status.get("task", "?"), best_metric=status.get("best_metric"),
