@@ -138,3 +138,17 @@ def test_a_failed_run_shows_its_sentence_inline(train_view, qtbot, tiny_config, 
     assert isinstance(result, RunFailed) and "missing.csv" in result.message
     assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.message
     assert train_view.start_button.isEnabled()
+
+
+def test_the_heap_is_frozen_for_a_run_and_released_after(train_view, qtbot, tiny_config):
+    """Collections during a run walk only the run's objects; afterwards everything is collectable again."""
+    import gc
+
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    frozen_during: list[int] = []
+    train_view.worker.event_received.connect(lambda event: frozen_during.append(gc.get_freeze_count()))
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, train_view.start_button)
+    assert frozen_during and min(frozen_during) > 10_000  # the test session's heap, at least
+    assert gc.get_freeze_count() == 0
