@@ -97,7 +97,8 @@ def report(results: dict, args) -> str:
         lines.append(f"gui: UI stall max {g['stall_max_ms']:.1f} ms, p99 {g['stall_p99_ms']:.1f} ms "
                      f"({g['ticks']} ticks of a 20 ms timer); launch to window shown {g['window_shown_s']:.2f} s; "
                      f"Train to first optimizer step {g['first_step_s']:.2f} s; before Train (torch loading in the "
-                     f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms")
+                     f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms; during the run the UI "
+                     f"thread used {g['ui_cpu_share']:.1%} of one core")
         lines += [f"  gap over 50 ms: {gap}" for gap in g.get("long_gaps", [])]
     if "engine" in results:
         lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}"
@@ -292,10 +293,11 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     view.worker.event_received.connect(lambda event: delivered.append((time.perf_counter(), type(event).__name__)))
     view.run_finished.connect(lambda result: (clock(result), app.quit()))
     ticks.clear()
-    pressed = time.perf_counter()
+    pressed, ui_cpu = time.perf_counter(), time.thread_time()
     view.start_button.click()
     app.exec()
     probe.stop()
+    ui_cpu = time.thread_time() - ui_cpu  # what the UI thread took from the cores the run trains on
     gaps = np.diff(np.array(ticks)) * 1000
     long_gaps = []
     for i in np.flatnonzero(gaps > 50):
@@ -307,7 +309,7 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     return clock.summary(data, epochs) | {"long_gaps": long_gaps,
         "stall_max_ms": float(gaps.max()), "stall_p99_ms": float(np.percentile(gaps, 99)), "ticks": len(ticks),
         "window_shown_s": marks["shown"], "first_step_s": clock.first - pressed,
-        "startup_stall_max_ms": float(start_up.max()),
+        "startup_stall_max_ms": float(start_up.max()), "ui_cpu_share": ui_cpu / (time.perf_counter() - pressed),
     }
 
 

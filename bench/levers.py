@@ -10,8 +10,14 @@ cannot favour one of them. Settings, each adding one lever to the one before:
   plain        batch 16, random order, each batch padded to its longest row, fp32, all weights trained
   grouped      + batches of similar lengths (the Trainer's LengthGroupedSampler)
   batch 32     + batch 32 (the engine's default)
-  frozen word  + the word-embedding matrix frozen (no dense gradient and AdamW update of 11.7M weights)
   bf16         + bf16 autocast (what the engine's precision "auto" picks only where it measures faster)
+  frozen word  + the word-embedding matrix frozen (no dense gradient and AdamW update of 11.7M weights)
+
+and two more, each changing one thing of `bf16` (the engine's defaults where bf16 pays):
+
+  1 thread     torch.set_num_threads(1) instead of one thread per core
+  compiled     torch.compile(model, dynamic=True) (inductor); timed on a second pass over the texts,
+               the first pass (compiling) is reported apart
 
 Prints a Markdown table with samples/s and the ratio to `plain`. Speed only: what a lever does to F1
 comes from full runs (bench/compare.py with --set).
@@ -29,12 +35,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compare import RT, _cpu, _splits  # noqa: E402
 
-SETTINGS = (  # name, batch size, grouped, frozen word embeddings, bf16
-    ("plain", 16, False, False, False),
-    ("grouped", 16, True, False, False),
-    ("batch 32", 32, True, False, False),
-    ("frozen word", 32, True, True, False),
-    ("bf16", 32, True, True, True),
+SETTINGS = (  # name, batch size, grouped, frozen word embeddings, bf16, threads (0: all), compiled
+    ("plain", 16, False, False, False, 0, False),
+    ("grouped", 16, True, False, False, 0, False),
+    ("batch 32", 32, True, False, False, 0, False),
+    ("bf16", 32, True, False, True, 0, False),
+    ("frozen word", 32, True, True, True, 0, False),
+    ("1 thread", 32, True, False, True, 1, False),
+    ("compiled", 32, True, False, True, 0, True),
 )
 
 
@@ -73,22 +81,31 @@ def main() -> int:
         return [tokenizer.pad([encoded[i] for i in order[start : start + size]], return_tensors="pt")
                 for start in range(0, len(order), size)]
 
+    all_threads = torch.get_num_threads()
+    first_pass: dict[str, float] = {}  # compiled: seconds of the pass that compiles
+
     def run(setting) -> float:
-        _, size, grouped, frozen, bf16 = setting
+        name, size, grouped, frozen, bf16, threads, compiled = setting
         torch.manual_seed(0)
+        torch.set_num_threads(threads or all_threads)
         model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
         model.bert.embeddings.word_embeddings.weight.requires_grad_(not frozen)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-5)
+        forward = torch.compile(model, dynamic=True) if compiled else model
         data = batches(size, grouped)
         labels = [torch.zeros(len(b["input_ids"]), dtype=torch.long) for b in data]
         model.train()
-        start = time.perf_counter()
-        for batch, label in zip(data, labels):
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                loss = model(**batch, labels=label).loss
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+        for timed in ([False] if compiled else []) + [True]:
+            start = time.perf_counter()
+            for batch, label in zip(data, labels):
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    loss = forward(**batch, labels=label).loss
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+            if not timed:
+                first_pass[name] = max(first_pass.get(name, 0.0), time.perf_counter() - start)  # the cold compile
+        torch.set_num_threads(all_threads)
         return len(encoded) / (time.perf_counter() - start)
 
     best = {name: 0.0 for name, *_ in SETTINGS}
@@ -97,10 +114,13 @@ def main() -> int:
             best[setting[0]] = max(best[setting[0]], run(setting))
             print(f"round {round_ + 1}: {setting[0]} {best[setting[0]]:.1f} samples/s", file=sys.stderr, flush=True)
 
-    print(f"data {args.data}, first {len(encoded)} training texts, {torch.get_num_threads()} threads, {_cpu()}\n")
+    print(f"data {args.data}, first {len(encoded)} training texts, {all_threads} threads, {_cpu()}\n")
     print("| setting | samples/s | vs plain |\n|---|---:|---:|")
     for name, rate in best.items():
         print(f"| {name} | {rate:.1f} | {rate / best['plain']:.2f}x |")
+    for name, seconds in first_pass.items():
+        print(f"\n{name}: the first pass, which compiles, took {seconds:.1f} s "
+              f"({len(encoded) / seconds:.1f} samples/s)")
     return 0
 
 
