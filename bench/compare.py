@@ -251,9 +251,11 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from workbench.ui.app import collect_garbage_on_ui_thread
     from workbench.ui.main_window import MainWindow
 
     app = QApplication(sys.argv)
+    collector = collect_garbage_on_ui_thread()  # noqa: F841 - as the app does
     window = MainWindow()
     window.resize(1280, 800)
     window.show()

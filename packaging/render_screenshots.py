@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.demo import demo_config  # noqa: E402
+from workbench.ui.app import collect_garbage_on_ui_thread  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -74,6 +75,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="workbench-screens-"))
     os.chdir(work)  # runs appear as runs/<name>, as they would for a user
     app = QApplication(sys.argv)
+    collector = collect_garbage_on_ui_thread()  # noqa: F841 - as the app does
     app.setApplicationName("screenshots")
     app.setOrganizationName("bert-workbench")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

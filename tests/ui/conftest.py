@@ -1,3 +1,4 @@
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt: no display needed
@@ -6,6 +7,17 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from workbench.core.config import RunConfig
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_on_ui_thread(qapp):
+    """As the app does: no automatic collection in the training or pool threads."""
+    from workbench.ui.app import collect_garbage_on_ui_thread
+
+    collector = collect_garbage_on_ui_thread()
+    yield collector
+    collector.timer.stop()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

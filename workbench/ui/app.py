@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtWidgets import QApplication
 
 from workbench.ui.main_window import APP_TITLE, MainWindow
@@ -11,10 +12,22 @@ from workbench.ui.main_window import APP_TITLE, MainWindow
 ORGANIZATION = "bert-workbench"
 
 
+def collect_garbage_on_ui_thread() -> GarbageCollector:
+    """Python's cyclic garbage collection from a UI-thread timer only (keep the returned object).
+
+    An automatic collection runs in whichever thread happens to allocate, the training thread or a
+    pool thread as well, and one there can delete Qt objects caught in cycles off the UI thread,
+    which crashes Qt later. pyqtgraph's collector turns automatic collection off and collects, by the
+    same thresholds, every half second on the UI thread.
+    """
+    return GarbageCollector(interval=0.5)
+
+
 def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName(ORGANIZATION)
+    collector = collect_garbage_on_ui_thread()  # noqa: F841 - collects as long as the app runs
     window = MainWindow()
     window.show()
     return app.exec()

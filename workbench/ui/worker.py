@@ -5,11 +5,11 @@ signals and are collected in a list; a timer tick hands them on in order, keepin
 the progress reports since the last tick. Every other event is handed on.
 
 Python's full garbage collection stops every thread, the UI's too, for as long as it walks the
-heap, and the Trainer starts each run with one (accelerate's `free_memory`). The heap that exists
-when a run starts is frozen (`gc.freeze`), so the collections during it walk only what
-the run made; the thread ends with one more collection, which frees the run's own garbage and walks
-only what is not frozen. The heap stays frozen: unfreezing it would make every later collection
-walk it all again (250 ms with torch, transformers and the window loaded).
+heap, and the Trainer starts each run with one, in the training thread (accelerate's
+`free_memory`). The heap that exists when a run starts is frozen (`gc.freeze`), so that collection
+and the later ones walk only what was made since. When the run has ended, one collection on the UI
+thread frees what it left (its Trainer and model), before a next run's start could freeze them for
+good. The app's other collections run on the UI thread too (`app.collect_garbage_on_ui_thread`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ class _TrainingThread(QThread):
         except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
             self.result = RunFailed(f"Training failed with {type(exc).__name__}: {exc}")
             self.event_emitted.emit(self.result)
-        gc.collect()
 
     def _on_engine_event(self, event: Event) -> None:
         self.event_emitted.emit(event)
@@ -83,7 +82,7 @@ class TrainingWorker(QObject):
         self._thread.event_emitted.connect(self._on_thread_event_emitted)
         self._thread.finished.connect(self._on_thread_finished)
         self._tick.start()
-        gc.freeze()  # what exists now; the garbage among it was made since the last run's final collection
+        gc.freeze()
         self._thread.start()
         self.running_changed.emit(True)
 
@@ -119,6 +118,7 @@ class TrainingWorker(QObject):
         self._deliver_pending()
         result = thread.result
         thread.wait()  # `finished` comes just before the thread ends; deleting it earlier would abort
+        gc.collect()
         thread.deleteLater()
         self.running_changed.emit(False)
         self.finished.emit(result)
