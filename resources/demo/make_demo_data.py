@@ -2,6 +2,10 @@
 
 Deterministic (templates x slot fillers, fixed seed): running it again gives the same bytes.
     python resources/demo/make_demo_data.py
+
+The tickets are not too clean, as real ones are not: a few templates of each queue speak another
+queue's words, and about 5% of tickets carry another queue's label (filed in the wrong queue), so a
+demo run has errors for the Results page to show; the most confident ones are those labels.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 
 SEED = 20240611
 ROWS_PER_CLASS = 100
+MISFILED = 0.05  # share of tickets labelled with another queue
 SENTENCES = 150
 HERE = Path(__file__).resolve().parent
 
@@ -45,6 +50,9 @@ TEMPLATES = {
         "There is an unknown charge of {amount} on my {card} statement.",
         "How do I change the {card} used to pay for my {plan}?",
         "You charged me {amount} instead of the promo price for the {plan}.",
+        "The {app} charged me {amount} twice when I upgraded on my {device}.",
+        "My {item} order was billed {amount} but I cancelled it before it shipped.",
+        "I cannot save a new {card} in my account, please fix the charge of {amount}.",
         "My refund of {amount} from {month} still has not reached my {card}.",
         "Please explain the extra {amount} tax on my latest invoice.",
         "I want to switch my {plan} to yearly billing to save money.",
@@ -65,6 +73,9 @@ TEMPLATES = {
         "The {app} logs me out every few minutes on my {device}.",
         "Search in the {app} returns {error} for every query.",
         "The {app} drains the battery of my {device} within an hour.",
+        "The payment page in the {app} shows {error} so I cannot pay my invoice.",
+        "The tracking page in the {app} shows {error} for my {item}.",
+        "The {app} will not let me change my {setting}, it shows {error}.",
     ],
     "shipping": [
         "My {item} was supposed to arrive {days} days ago and it is still not here.",
@@ -76,6 +87,9 @@ TEMPLATES = {
         "How long does delivery to {city} usually take with {carrier}?",
         "My package with the {item} is stuck in customs in {city}.",
         "Is express shipping available for the {item} to {city}?",
+        "I paid {amount} for express shipping but my {item} took {days} days.",
+        "The {carrier} tracking link in the {app} does not open on my {device}.",
+        "My {item} went to my old {setting}, please send future parcels to {city}.",
         "The {item} was left outside in the rain by {carrier}.",
         "Half of my order arrived but the {item} is missing from the parcel.",
         "I need to change the delivery date for my {item}, I am away for {days} days.",
@@ -99,6 +113,9 @@ TEMPLATES = {
         "Can I transfer my account to a colleague who is taking over in {month}?",
         "My account shows the wrong {setting} and I cannot edit it.",
         "I received a security alert about a new login from {city}.",
+        "I was billed {amount} on an account I closed in {month}.",
+        "After the update the {app} signs me out and forgets my {setting}.",
+        "My account still lists {city} as my address, so {carrier} sent my {item} there.",
         "How can I download a copy of all the data in my account?",
         "Please reactivate my account, I closed it by mistake in {month}.",
     ],
@@ -150,6 +167,10 @@ def _ticket_rows(rng: random.Random) -> list[tuple[str, str]]:
             if text not in seen:
                 seen.add(text)
                 rows.append((text, label))
+    labels = list(TEMPLATES)
+    for i in rng.sample(range(len(rows)), round(MISFILED * len(rows))):
+        text, label = rows[i]
+        rows[i] = (text, rng.choice([other for other in labels if other != label]))
     rng.shuffle(rows)
     return rows
 
@@ -173,11 +194,11 @@ def _sentence(rng: random.Random) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    rng = random.Random(SEED)
     with open(HERE / "tickets.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["text", "label"])
-        writer.writerows(_ticket_rows(rng))
+        writer.writerows(_ticket_rows(random.Random(SEED)))
+    rng = random.Random(SEED + 1)  # its own, so that changing the tickets leaves the sentences as they are
     lines = ["-DOCSTART- O", ""]
     for _ in range(SENTENCES):
         lines += [f"{token} {tag}" for token, tag in _sentence(rng)] + [""]
