@@ -299,7 +299,7 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     view.start_button.click()
     app.exec()
     probe.stop()
-    ui_cpu = time.thread_time() - ui_cpu  # what the UI thread took from the cores the run trains on
+    ui_cpu_share = (time.thread_time() - ui_cpu) / (time.perf_counter() - pressed)  # of the cores the run trains on
     gaps = np.diff(np.array(ticks)) * 1000
     long_gaps = []
     for i in np.flatnonzero(gaps > 50):
@@ -311,7 +311,7 @@ def gui_leg(data: str, epochs: float, trace_stalls: str | None = None) -> dict:
     return clock.summary(data, epochs) | {"long_gaps": long_gaps,
         "stall_max_ms": float(gaps.max()), "stall_p99_ms": float(np.percentile(gaps, 99)), "ticks": len(ticks),
         "window_shown_s": marks["shown"], "first_step_s": clock.first - pressed,
-        "startup_stall_max_ms": float(start_up.max()), "ui_cpu_share": ui_cpu / (time.perf_counter() - pressed),
+        "startup_stall_max_ms": float(start_up.max()), "ui_cpu_share": ui_cpu_share,
     }
 
 

@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.runs import MODEL
+from workbench.core.hub import is_hub_id
+from workbench.core.results import RESULTS
+from workbench.core.runs import (
+    CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, MODEL, STATUS_FILE, process_alive, run_config,
+)
 
 if TYPE_CHECKING:
     from workbench.core.onnx_export import OnnxReport
@@ -80,8 +84,6 @@ def validation_rows(run_dir: Path, saved):
 
     from workbench.core.data import prepare
     from workbench.core.encoding import encode_splits
-    from workbench.core.hub import is_hub_id
-    from workbench.core.runs import run_config
 
     config = run_config(run_dir)
     source = config.data.source
@@ -99,9 +101,6 @@ def validation_rows(run_dir: Path, saved):
 
 def _overlaps_run(dest: Path, run_dir: Path) -> bool:
     """Whether `dest` is the run folder, holds it, or lies in one of the run's own entries (model/, config.json...)."""
-    from workbench.core.results import RESULTS
-    from workbench.core.runs import CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, STATUS_FILE
-
     target, run = dest.resolve(), run_dir.resolve()
     if run.is_relative_to(target):
         return True
@@ -122,8 +121,6 @@ def _swap_in(tmp: Path, dest: Path) -> None:
 
 def _remove_abandoned(dest: Path) -> None:
     """Delete the temporary folders of earlier exports to `dest` whose process is gone."""
-    from workbench.core.runs import process_alive
-
     if not dest.parent.is_dir():
         return
     pattern = re.compile(rf"\.{re.escape(dest.name)}\.tmp-(\d+)")

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.runs import CONFIG_FILE, STATUS_FILE
+from workbench.core.events import RunStarted
+from workbench.core.runs import CONFIG_FILE, STATUS_FILE, read_events, run_config
 
 THRESHOLD = 0.5  # multi-label: a label is predicted at this probability or above
 
@@ -70,8 +71,6 @@ class SavedModel:
             task = "multi_label"
         run_dir = model_dir.parent
         if (run_dir / CONFIG_FILE).is_file() and (run_dir / STATUS_FILE).is_file():  # a run folder
-            from workbench.core.runs import run_config
-
             task = "pair" if run_config(run_dir).task.type == "pair" else task
             max_length = run_max_length(run_dir)
         return cls(model_dir, task, label_names, max_length, config.get("max_position_embeddings"))
@@ -79,9 +78,6 @@ class SavedModel:
 
 def run_max_length(run_dir: Path) -> int | None:
     """The max_length a run encoded with: its RunStarted event's, else its config's (None: not known)."""
-    from workbench.core.events import RunStarted
-    from workbench.core.runs import read_events, run_config
-
     started = [event.max_length for event in read_events(run_dir) if isinstance(event, RunStarted)]
     return started[-1] if started else run_config(run_dir).task.max_length
 

@@ -122,4 +122,3 @@ class TrainingWorker(QObject):
         thread.deleteLater()
         self.running_changed.emit(False)
         self.finished.emit(result)
-
