@@ -106,6 +106,8 @@ def cmd_train(args) -> int:
         return 1
     if is_main_process():  # under torchrun, rank 0 alone reports
         print(summary_table(result))
+        if result.warning:
+            print(f"Warning: {result.warning}")
     return 0
 
 
@@ -120,6 +122,8 @@ def cmd_runs(args) -> int:
     for run in runs:
         best = "-" if run.best_metric is None else f"{run.best_metric:.4f}"
         print(f"{run.path.name:<48} {run.status:<11} {run.task:<12} {best:>8}  {run.created}")
+        if run.warning:
+            print(f"  Warning: {run.warning}")
     return 0
 
 

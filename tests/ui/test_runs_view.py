@@ -100,3 +100,14 @@ def test_resume_continues_a_stopped_run(runs_view, train_view, qtbot):
     with qtbot.waitSignal(runs_view.refreshed, timeout=30_000):
         runs_view.refresh()
     assert sorted(run.status for run in runs_view.selected_runs()) == ["finished"]  # the selection survives
+
+
+def test_a_run_near_chance_is_marked_in_the_table(tmp_path, tiny_backbone_dir):
+    config = tiny_run_config(tmp_path, tiny_backbone_dir, max_steps=4)
+    config.training.learning_rate = 1e-7
+    result = train(config)
+    assert result.warning
+    model = RunsTableModel(list_runs(config.output.runs_root))
+    status = model.index(0, 1)
+    assert model.data(status) == "finished, near chance"
+    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == result.warning

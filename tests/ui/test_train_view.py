@@ -140,6 +140,37 @@ def test_a_failed_run_shows_its_sentence_inline(train_view, qtbot, tiny_config, 
     assert train_view.start_button.isEnabled()
 
 
+def test_epochs_and_learning_rate_left_to_auto(train_view, qtbot):
+    train_view.show_config(RunConfig())
+    assert train_view.epochs.text() == "auto" and train_view.learning_rate.text() == "auto"
+    written = RunConfig()
+    written.training.epochs, written.training.learning_rate = 3.0, 2e-5
+    train_view.update_config(written)
+    assert written.training.epochs is None and written.training.learning_rate is None
+
+    train_view.learning_rate.stepBy(1)  # from auto the arrows start at the measured rate
+    assert train_view.learning_rate.text() == "0.0001"
+    train_view.learning_rate.lineEdit().selectAll()
+    qtbot.keyClicks(train_view.learning_rate, "auto")
+    train_view.learning_rate.interpretText()
+    assert train_view.learning_rate.value() == 0.0
+    train_view.update_config(written)
+    assert written.training.learning_rate is None
+
+
+def test_a_run_near_chance_shows_the_warning(train_view, qtbot, tiny_config):
+    tiny_config.training.learning_rate, tiny_config.training.max_steps = 1e-7, 4
+    train_view.show_config(tiny_config)
+    answer_start(train_view, tiny_config)
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.start_button)
+    result = finished.args[0]
+    assert isinstance(result, RunFinished) and "far too few" in result.warning
+    assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.warning
+    assert "#fdf6e3" in train_view.banner.styleSheet()  # a warning, not a failure
+    assert f"Warning: {result.warning}" in train_view.log.toPlainText()
+
+
 def test_a_run_freezes_the_heap_and_its_garbage_is_freed_on_the_ui_thread(train_view, qtbot, tiny_config):
     """Collections during a run walk only what the run made; what it leaves is freed on the UI thread."""
     import gc

@@ -79,9 +79,12 @@ class FreezeConfig:
 
 @dataclass
 class TrainingConfig:
-    learning_rate: float = 5e-5
+    """`learning_rate` and `epochs` left empty (None) are sized to the backbone and the data
+    (workbench.core.schedule); `max_steps` above 0 overrides the epochs."""
+
+    learning_rate: float | None = None
     batch_size: int = 32
-    epochs: float = 1.0
+    epochs: float | None = None
     max_steps: int = -1
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
@@ -134,9 +137,10 @@ class RunConfig:
         check(t.max_length is None or 8 <= t.max_length, f"task.max_length must be at least 8, not {t.max_length}.")
         check(f.preset in FREEZE_PRESETS, f"freeze.preset '{f.preset}' is not one of {', '.join(FREEZE_PRESETS)}.")
         check(bool(self.backbone.name.strip()), "backbone.name is empty: name the bundled backbone, a model folder or a Hub id.")
-        check(tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
+        check(tr.learning_rate is None or tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
         check(tr.batch_size >= 1, f"training.batch_size must be at least 1, not {tr.batch_size}.")
-        check(tr.epochs > 0 or tr.max_steps > 0, "training.epochs must be positive unless training.max_steps is set.")
+        check(tr.epochs is None or tr.epochs > 0 or tr.max_steps > 0,
+              "training.epochs must be positive (or empty, to size it to the data) unless training.max_steps is set.")
         check(0 <= tr.warmup_ratio < 1, f"training.warmup_ratio must be in [0, 1), not {tr.warmup_ratio}.")
         check(tr.weight_decay >= 0, f"training.weight_decay must not be negative, not {tr.weight_decay}.")
         check(tr.max_grad_norm >= 0, f"training.max_grad_norm must not be negative, not {tr.max_grad_norm}.")
@@ -219,8 +223,8 @@ def _fits(value: Any, hint: Any) -> bool:
 
 def _describe(hint: Any) -> str:
     names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "null"}
-    if isinstance(hint, types.UnionType):
-        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if isinstance(hint, types.UnionType):  # an optional field: null (empty) needs no mention
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint) if arg is not type(None))
     if typing.get_origin(hint) is list:
         return "a list"
     return names.get(hint, getattr(hint, "__name__", str(hint)))

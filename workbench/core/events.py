@@ -22,6 +22,8 @@ class RunStarted:
     max_length: int
     trainable_params: int
     total_params: int
+    epochs: float | None = None  # what the run trains for (sized to the data when the config left it empty)
+    learning_rate: float | None = None
     kind: str = "run_started"
 
 
@@ -78,6 +80,7 @@ class RunFinished:
     best_checkpoint: str | None
     final_metrics: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    warning: str | None = None  # one sentence when the run ended near chance level
     kind: str = "finished"
 
 

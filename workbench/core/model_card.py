@@ -30,7 +30,8 @@ def model_card(run_dir: str | Path) -> str:
     front += [f"base_model: {base}"] if base else []
     front += ["tags:", "- bert-workbench", f"- {pipeline_tag}", "---"]
     frozen = frozen_modules(config, saved.path)
-    settings = {"learning rate": t.learning_rate, "batch size": t.batch_size, "epochs": t.epochs,
+    settings = {"learning rate": status.get("learning_rate", t.learning_rate), "batch size": t.batch_size,
+                "epochs": status.get("epochs", t.epochs),
                 "max steps": t.max_steps if t.max_steps > 0 else None, "warmup ratio": t.warmup_ratio,
                 "weight decay": t.weight_decay, "gradient clipping": t.max_grad_norm,
                 "max length": saved.max_length, "seed": t.seed}

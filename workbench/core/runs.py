@@ -67,10 +67,11 @@ class RunRecorder:
     def __call__(self, event: Event) -> None:
         self.write(event)
         if isinstance(event, RunStarted):
-            self._update_status(total_steps=event.total_steps)
+            self._update_status(total_steps=event.total_steps, epochs=event.epochs, learning_rate=event.learning_rate)
         elif isinstance(event, RunFinished):
             self._update_status(status="stopped" if event.stopped else "finished", best_metric=event.best_metric,
-                                final_metrics=event.final_metrics, ended=time.strftime("%Y-%m-%d %H:%M:%S"))
+                                final_metrics=event.final_metrics, warning=event.warning,
+                                ended=time.strftime("%Y-%m-%d %H:%M:%S"))
         elif isinstance(event, RunFailed):
             self._update_status(status="failed", message=event.message, ended=time.strftime("%Y-%m-%d %H:%M:%S"))
         if self.sink is not None:
@@ -144,6 +145,7 @@ class RunSummary:
     metric_name: str
     created: str
     resumable: bool
+    warning: str | None = None  # the run ended near chance level
 
 
 def list_runs(runs_root: str | Path) -> list[RunSummary]:
@@ -160,7 +162,7 @@ def list_runs(runs_root: str | Path) -> list[RunSummary]:
         out.append(RunSummary(
             path=run_dir, status=state, task=status.get("task", "?"), best_metric=status.get("best_metric"),
             metric_name=status.get("metric_name", "f1"), created=status.get("created", ""),
-            resumable=state != "running" and last_checkpoint(run_dir) is not None,
+            resumable=state != "running" and last_checkpoint(run_dir) is not None, warning=status.get("warning"),
         ))
     return out
 

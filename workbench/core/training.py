@@ -7,6 +7,7 @@ a problem the user can fix: it emits `RunFailed` with one sentence and returns i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import logging
 import time
@@ -14,6 +15,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.chance import chance_warning, constant_guess_score
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
 from workbench.core.distributed import agree, agree_run_dir, is_main_process, main_process_first
@@ -34,6 +36,7 @@ from workbench.core.runs import (
     new_run_dir,
     run_config,
 )
+from workbench.core.schedule import plan_training
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +230,15 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.metrics import build_compute_metrics, reduce_logits
     from workbench.core.results import RESULTS, SPLITS
 
-    t, task = config.training, config.task.type
+    task = config.task.type
+    plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),
+                         getattr(prepared.model.config, "hidden_size", 768), world_size())
+    if plan.note:
+        emit(MessageLogged(plan.note))
+    config = dataclasses.replace(config, training=dataclasses.replace(
+        config.training, epochs=plan.epochs, learning_rate=plan.learning_rate,
+        early_stopping_patience=plan.early_stopping_patience))
+    t = config.training
     precision, why = agree(choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
                            if is_main_process() else None)  # one measurement, one precision for every rank
     emit(MessageLogged(f"Precision {precision}: {why}."))
@@ -254,6 +265,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         run_dir=str(run_dir), total_steps=total_steps, device=pick_device(), precision=precision,
         train_rows=len(prepared.encoded["train"]), max_length=prepared.max_length,
         trainable_params=prepared.trainable, total_params=prepared.total,
+        epochs=t.epochs if t.max_steps <= 0 else None, learning_rate=t.learning_rate,
     ))
     if checkpoint:
         emit(MessageLogged(f"Resuming from {checkpoint}."))
@@ -273,11 +285,18 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
             write_results(run_dir, task, prepared.data.label_names, split, prepared.data.splits[split],
                           prepared.encoded[split], trainer.model, prepared.tokenizer)
         emit(MessageLogged(f"Wrote results for {' and '.join(splits)} to {run_dir / RESULTS}."))
+    counts = prepared.data.label_counts()
+    guess = constant_guess_score(task, counts["train"], counts["validation"],
+                                 prepared.data.split_counts()["validation"])
+    warning = chance_warning(config, final, guess, trainer.state.global_step, t.learning_rate,
+                             prepared.trainable / prepared.total)
+    if warning and not control.stop_requested:
+        emit(MessageLogged(warning, level="warning"))
     finished = RunFinished(
         run_dir=str(run_dir), model_dir=str(model_dir), stopped=control.stop_requested,
         best_metric=final.get(f"validation_{metric}"), metric_name=metric,
         best_checkpoint=trainer.state.best_model_checkpoint, final_metrics=final,
-        wall_seconds=time.perf_counter() - started,
+        wall_seconds=time.perf_counter() - started, warning=None if control.stop_requested else warning,
     )
     emit(finished)
     return finished

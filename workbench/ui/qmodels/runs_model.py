@@ -10,7 +10,8 @@ from PySide6.QtGui import QColor
 from workbench.core.runs import RunSummary
 
 COLUMNS = ("Run", "Status", "Task", "Best metric", "Created")
-STATUS_COLOURS = {"failed": "#b91c1c", "running": "#1d4ed8", "stopped": "#a16207", "interrupted": "#a16207"}
+STATUS_COLOURS = {"failed": "#b91c1c", "running": "#1d4ed8", "stopped": "#a16207", "interrupted": "#a16207",
+                  "near chance": "#a16207"}
 SORT_ROLE = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
 
@@ -52,9 +53,9 @@ class RunsTableModel(QAbstractTableModel):
                 return float("-inf") if run.best_metric is None else float(run.best_metric)
             return self._text(run, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(run.path)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and run.status in STATUS_COLOURS:
-            return QColor(STATUS_COLOURS[run.status])
+            return run.warning if column == 1 and run.warning else str(run.path)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and (run.warning or run.status in STATUS_COLOURS):
+            return QColor(STATUS_COLOURS["near chance" if run.warning else run.status])
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
@@ -64,7 +65,7 @@ class RunsTableModel(QAbstractTableModel):
         if column == 0:
             return run.path.name
         if column == 1:
-            return run.status
+            return f"{run.status}, near chance" if run.warning else run.status
         if column == 2:
             return run.task
         if column == 3:

@@ -1,0 +1,66 @@
+"""Whether a finished run learned anything: its validation score against a constant guess.
+
+A run that ends at the majority class looks like any other run in a table of numbers; this check
+says so in one sentence, with the likely cause and the one setting to change.
+"""
+
+from __future__ import annotations
+
+from workbench.core.config import RunConfig
+
+MARGIN = 0.1  # share of the distance from the guess to a perfect score that counts as learning
+FEW_STEPS = 100
+
+
+def constant_guess_score(task: str, train_counts: dict[str, int], validation_counts: dict[str, int],
+                         validation_rows: int) -> tuple[float, str]:
+    """The main chance score a constant answer gets on validation, and that answer in words.
+
+    Single-label and pair tasks: the macro-F1 of always answering the most common training class.
+    Multi-label: the micro-F1 of the better of answering every label or none. Token tasks: the
+    entity F1 of tagging everything O, which is 0.
+    """
+    if task == "token":
+        return 0.0, "tagging every token O"
+    if task == "multi_label":
+        positives = sum(validation_counts.values())
+        share = positives / max(validation_rows * len(validation_counts), 1)
+        return 2 * share / (1 + share), "answering every label"
+    common = max(train_counts, key=train_counts.get)
+    share = validation_counts.get(common, 0) / max(sum(validation_counts.values()), 1)
+    return 2 * share / (1 + share) / len(train_counts), f"always answering '{common}'"
+
+
+def chance_metric(task: str) -> tuple[str, str]:
+    """The validation metric the check reads, and its name in words."""
+    if task in ("single_label", "pair"):
+        return "validation_f1_macro", "macro-F1"
+    if task == "multi_label":
+        return "validation_f1_micro", "micro-F1"
+    return "validation_f1", "entity F1"
+
+
+def chance_warning(config: RunConfig, final_metrics: dict[str, float], guess: tuple[float, str],
+                   optimizer_steps: int, learning_rate: float, trainable_share: float) -> str | None:
+    """One sentence when the validation score is within `MARGIN` of the constant guess, else None."""
+    key, name = chance_metric(config.task.type)
+    score = final_metrics.get(key)
+    baseline, answer = guess
+    if score is None or score > baseline + MARGIN * (1 - baseline):
+        return None
+    return (f"Validation {name} {score:.2f} is close to what {answer} scores ({baseline:.2f}): the model has "
+            f"hardly learned; {_likely_cause(config, optimizer_steps, learning_rate, trainable_share)}.")
+
+
+def _likely_cause(config: RunConfig, steps: int, rate: float, trainable_share: float) -> str:
+    if steps < FEW_STEPS:
+        return (f"{steps} optimizer steps are far too few, so set training.epochs higher "
+                "(or leave it empty to size the run to the data)")
+    if rate >= 5e-4:
+        return f"the learning rate {rate:g} is likely too high, so lower training.learning_rate to 1e-4"
+    if trainable_share < 0.05:
+        return "almost every layer is frozen, so set freeze.preset to full or unfreeze the top layers"
+    if rate <= 1e-5:
+        return f"the learning rate {rate:g} is likely too low, so raise training.learning_rate to 1e-4"
+    return (f"the labels may not follow from the text, so check that data.label_column "
+            f"('{config.data.label_column}') holds the labels of data.text_column ('{config.data.text_column}')")
