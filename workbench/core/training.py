@@ -64,6 +64,8 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     data = prepare(config.data, config.task.type)
     counts = ", ".join(f"{name} {n}" for name, n in data.split_counts().items())
     emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows, {len(data.label_names)} labels."))
+    for note in data.encoding_notes():
+        emit(MessageLogged(note))
     for split, per_label in data.label_counts().items():
         top = sorted(per_label.items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {n}" for name, n in top[:12]) + (f", and {len(top) - 12} more" if len(top) > 12 else "")

@@ -335,7 +335,8 @@ class DataView(QWidget):
     def _on_split_changed(self) -> None:
         frame = self._opened.raw[self._split.currentText()] if self._opened else None
         self.table_model().set_frame(frame)
-        self._rows.setText(f"{len(frame):,} rows" if frame is not None else "")
+        read_as = self._opened.raw.read_as(self._split.currentText()) if self._opened else ""
+        self._rows.setText(" · ".join(filter(None, [f"{len(frame):,} rows", read_as])) if frame is not None else "")
         if frame is not None:
             self._table.resizeColumnsToContents()
 
