@@ -291,6 +291,8 @@ def _trainer_class():
     from transformers import Trainer
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
+    from workbench.core.callbacks import EventCallback
+
     class WorkbenchTrainer(Trainer):
         """Length grouping reads the `length` column once through Arrow. Trainer hands its samplers
         `dataset["length"]`, a lazy `datasets.Column` read row by row, holding the GIL all along:
@@ -313,6 +315,14 @@ def _trainer_class():
 
         def _lengths(self, dataset) -> list[int]:
             return dataset.with_format("arrow")[self.args.length_column_name].to_pylist()
+
+        def training_step(self, *args, **kwargs):
+            """Each micro-batch's loss also goes to the progress report, which shows every step's loss."""
+            loss = super().training_step(*args, **kwargs)
+            for callback in self.callback_handler.callbacks:
+                if isinstance(callback, EventCallback):
+                    callback.add_loss(loss)
+            return loss
 
     return WorkbenchTrainer
 
