@@ -49,14 +49,6 @@ def test_parquet_with_a_damaged_footer(tmp_path):
     assert "is not a complete Parquet file" in refusal(tmp_path / "bad.parquet")
 
 
-@pytest.mark.parametrize("content, kind", [("42", "a number"), ('"hello"', "a string"), ("true", "true or false")])
-def test_json_file_that_is_one_scalar(tmp_path, content, kind):
-    (tmp_path / "value.json").write_text(content, encoding="utf-8")
-    assert refusal(tmp_path / "value.json") == (
-        f"{tmp_path / 'value.json'} holds a single JSON value ({kind}), not records; write a list of objects, "
-        "or one object per line (JSON Lines).")
-
-
 def test_csv_row_with_too_many_fields_names_line_42(tmp_path):
     path = write_csv(tmp_path / "wide.csv", [(f"row {i}", "a") for i in range(60)])
     lines = path.read_text().splitlines()
@@ -78,32 +70,28 @@ def test_csv_quote_never_closed(tmp_path):
     assert refusal(path) == f"{path} line 4 opens a quote that is never closed; close it or remove that quote character."
 
 
-def test_json_lines_with_trailing_data_names_the_line(tmp_path):
-    path = tmp_path / "rows.jsonl"
-    path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0} extra\n{"text": "c", "label": 1}\n', encoding="utf-8")
-    assert refusal(path) == (f"{path} line 2 is not one complete JSON object; JSON Lines needs each row's object "
-                             "on a line of its own.")
+SINGLE = "not records; write a list of objects, or one object per line (JSON Lines)."
 
 
-def test_json_with_a_second_document_after_the_first(tmp_path):
-    path = tmp_path / "two.json"
-    first = json.dumps([{"text": "a", "label": 1}], indent=2)
-    path.write_text(first + "\n" + json.dumps([{"text": "b", "label": 0}], indent=2), encoding="utf-8")
-    assert refusal(path) == (f"{path} has more JSON after its first value ends, at line {first.count(chr(10)) + 2}; "
-                             "a .json file holds one list of objects, or one object per line (JSON Lines).")
-
-
-def test_json_syntax_error_names_line_and_column(tmp_path):
-    path = tmp_path / "broken.json"
-    path.write_text('[\n  {"text": "a", "label": 1},\n  {"text": "b" "label": 0}\n]\n', encoding="utf-8")
-    assert refusal(path) == (f"{path} is not valid JSON at line 3, column 16; check the brackets, commas and "
-                             "quotes there.")
-
-
-def test_json_lines_with_a_line_that_is_not_an_object(tmp_path):
-    path = tmp_path / "rows.jsonl"
-    path.write_text('{"text": "a", "label": 1}\n[1, 2]\n', encoding="utf-8")
-    assert refusal(path) == f"{path} line 2 holds a list, not an object with a row's fields."
+@pytest.mark.parametrize("name, content, sentence", [
+    ("value.json", "42", f"holds a single JSON value (a number), {SINGLE}"),
+    ("value.json", '"hello"', f"holds a single JSON value (a string), {SINGLE}"),
+    ("value.json", "true", f"holds a single JSON value (true or false), {SINGLE}"),
+    ("rows.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": 0} extra\n{"text": "c", "label": 1}\n',
+     "line 2 is not one complete JSON object; JSON Lines needs each row's object on a line of its own."),  # "Trailing data"
+    ("two.json", json.dumps([{"text": "a", "label": 1}], indent=2) + "\n" + json.dumps([{"text": "b", "label": 0}], indent=2),
+     "has more JSON after its first value ends, at line 7; a .json file holds one list of objects, or one object "
+     "per line (JSON Lines)."),
+    ("broken.json", '[\n  {"text": "a", "label": 1},\n  {"text": "b" "label": 0}\n]\n',
+     "is not valid JSON at line 3, column 16; check the brackets, commas and quotes there."),
+    ("rows.jsonl", '{"text": "a", "label": 1}\n[1, 2]\n', "line 2 holds a list, not an object with a row's fields."),
+    ("dup.jsonl", '{"text": "a", "label": 1}\n{"text": "b", "label": 0, "text": "c"}\n',
+     "line 2 has the field 'text' twice; rename one of them."),
+])
+def test_json_refusals_name_the_file_and_line(tmp_path, name, content, sentence):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert refusal(path) == f"{path} {sentence}"
 
 
 @pytest.mark.parametrize("name, delimiter", [("dup.csv", ","), ("dup.tsv", "\t")])
@@ -117,12 +105,6 @@ def test_duplicate_parquet_column(tmp_path):
     pq.write_table(pa.table([pa.array(["a", "b"]), pa.array(["x", "y"]), pa.array([0, 1])],
                             names=["text", "label", "label"]), path)
     assert refusal(path) == f"The file {path} has the column 'label' twice, at positions 2 and 3; rename one of them."
-
-
-def test_duplicate_json_field_names_the_line(tmp_path):
-    path = tmp_path / "dup.jsonl"
-    path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0, "text": "c"}\n', encoding="utf-8")
-    assert refusal(path) == f"{path} line 2 has the field 'text' twice; rename one of them."
 
 
 def test_the_bad_file_among_a_splits_files_is_named(tmp_path):
