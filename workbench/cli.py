@@ -44,7 +44,8 @@ class TerminalReporter:
         if self._bar is None:
             self._bar = tqdm(total=p.total_steps, initial=p.step - 1, file=self.stream, dynamic_ncols=True,
                              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}")
-        shown = [tqdm.format_interval(p.elapsed_seconds) + "<" + ("?" if p.eta_seconds is None else tqdm.format_interval(p.eta_seconds))]
+        eta = "?" if p.eta_seconds is None else tqdm.format_interval(p.eta_seconds)
+        shown = [f"{tqdm.format_interval(p.elapsed_seconds)}<{eta}"]
         if p.loss is not None:
             shown.append(f"loss={p.loss:.4f}")
         if p.samples_per_second is not None:

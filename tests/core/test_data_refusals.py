@@ -107,6 +107,16 @@ def test_duplicate_parquet_column(tmp_path):
     assert refusal(path) == f"The file {path} has the column 'label' twice, at positions 2 and 3; rename one of them."
 
 
+@pytest.mark.parametrize("content", [
+    '[{"text": "a", "label": 1, "text": "z"}, {"text": "b", "label": 0, "text": "y"}]',
+    '{"data": [\n {"text": "a", "label": 1, "text": "z"}\n]}',
+])
+def test_duplicate_field_in_a_json_list_is_refused_not_overwritten(tmp_path, content):
+    path = tmp_path / "dup.json"
+    path.write_text(content, encoding="utf-8")
+    assert refusal(path) == f"The file {path} has the column 'text' twice, at positions 1 and 3; rename one of them."
+
+
 def test_the_bad_file_among_a_splits_files_is_named(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()

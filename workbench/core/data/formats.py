@@ -2,7 +2,9 @@
 
 Files go through the `datasets` builders (CSV, JSON, Parquet) or the CoNLL reader, so the data
 stays Arrow-backed, memory-mapped and cached by fingerprint. Columns are kept exactly as they are
-in the source; only the split names are normalised to train / validation / test.
+in the source; only the split names are normalised to train / validation / test. A text file that
+is not UTF-8 is read through its UTF-8 copy (`charsets`); a column named twice is refused, and so is
+a file a builder cannot read, in a sentence of our own (`problems`).
 """
 
 from __future__ import annotations
@@ -142,6 +144,8 @@ def _load_files(paths: list[Path], label: str) -> tuple[datasets.Dataset, dict[s
             dataset = _builder("csv", names, sep=delimiter)
         elif fmt == "json":
             field = _json_field(readable[0])
+            for shown, path in zip(paths, readable):
+                _check_names(shown, _json_record_names(path, field))
             dataset = _builder("json", names, **({"field": field} if field else {}))
         else:
             for path in paths:
@@ -176,6 +180,21 @@ def _check_names(path: Path, names: list[str]) -> None:
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
     return next(csv.reader(io.StringIO(_sample(path)), delimiter=delimiter), [])
+
+
+def _json_record_names(path: Path, field: str | None) -> list[str]:
+    """The keys of the file's first record in order, repeats kept (parsers keep only a repeated key's last
+    value); [] when the first record does not fit in the sample."""
+    sample = _sample(path)
+    brace = sample.find("{", _JSON_FIELD.match(sample).end() if field else 0)
+    objects: list[list[tuple[str, object]]] = []  # every object decoded, the record (the outermost) last
+    if brace < 0:
+        return []
+    try:
+        json.JSONDecoder(object_pairs_hook=lambda pairs: objects.append(pairs) or dict(pairs)).raw_decode(sample, brace)
+    except ValueError:
+        return []
+    return [key for key, _ in objects[-1]]
 
 
 def _no_rows(path: Path, fmt: str) -> bool:
