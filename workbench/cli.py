@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
@@ -14,24 +13,16 @@ from workbench.core.events import (
 
 
 class TerminalReporter:
-    """Prints engine events: a one-line progress bar redrawn at most 4 times a second, then a summary."""
+    """Prints engine events: a tqdm progress bar (steps, elapsed, ETA, the loss of every step and the
+    samples per second), the messages above it, then a summary."""
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
-        self._last_draw = 0.0
-        self._loss: float | None = None
-        self._bar_shown = False
+        self._bar = None
 
     def __call__(self, event: Event) -> None:
-        from workbench.core.events import StepLogged
-
-        if isinstance(event, StepLogged):
-            self._loss = event.loss
-        elif isinstance(event, ProgressReported):
-            now = time.monotonic()
-            if now - self._last_draw >= 0.25 or event.step == event.total_steps:
-                self._last_draw = now
-                self._draw(event)
+        if isinstance(event, ProgressReported):
+            self._progress(event)
         elif isinstance(event, MessageLogged):
             self._line(event.text)
         elif isinstance(event, RunStarted):
@@ -40,29 +31,39 @@ class TerminalReporter:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in event.metrics.items())
             self._line(f"Evaluation on {event.split} at step {event.step}: {shown}")
         elif isinstance(event, RunFailed):
+            self._close()
             self._line(f"Error: {event.message}")
+        elif isinstance(event, RunFinished):
+            self._close()
 
-    def _draw(self, p: ProgressReported) -> None:
-        width = 30
-        filled = int(width * p.step / max(p.total_steps, 1))
-        eta = "" if p.eta_seconds is None else f" ETA {_clock(p.eta_seconds)}"
-        loss = "" if self._loss is None else f" loss {self._loss:.4f}"
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total_steps}"
-                          f" {_clock(p.elapsed_seconds)}{eta}{loss}   ")
-        self.stream.flush()
-        self._bar_shown = True
+    def _progress(self, p: ProgressReported) -> None:
+        """tqdm draws the bar; the times and rate are the engine's, which leave out pauses and the steps
+        a resumed run had done before."""
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=p.total_steps, initial=p.step - 1, file=self.stream, dynamic_ncols=True,
+                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}")
+        eta = "?" if p.eta_seconds is None else tqdm.format_interval(p.eta_seconds)
+        shown = [f"{tqdm.format_interval(p.elapsed_seconds)}<{eta}"]
+        if p.loss is not None:
+            shown.append(f"loss={p.loss:.4f}")
+        if p.samples_per_second is not None:
+            shown.append(f"{p.samples_per_second:.1f} samples/s")
+        self._bar.set_postfix_str(", ".join(shown), refresh=False)
+        self._bar.update(p.step - self._bar.n)
 
     def _line(self, text: str) -> None:
-        if self._bar_shown:
-            self.stream.write("\n")
-            self._bar_shown = False
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def summary_table(result: RunFinished) -> str:

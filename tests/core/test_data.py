@@ -161,10 +161,10 @@ def test_header_only_file(tmp_path):
         load_raw(str(tmp_path / "head.csv"))
 
 
-def test_undecodable_bytes_name_the_line(tmp_path):
+def test_utf8_with_a_foreign_byte_names_the_line(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("text,label\nfine,a\ncaf\u00e9 ok,b\n".encode("utf-8") + "na\u00efve,a\n".encode("latin-1"))
-    with pytest.raises(WorkbenchError, match=r"latin\.csv is not UTF-8 text \(line 4 .*save it as UTF-8"):
+    with pytest.raises(WorkbenchError, match=r"latin\.csv reads as UTF-8 text except line 4, which has the byte 0xef"):
         load_raw(str(path))
 
 

@@ -1,7 +1,7 @@
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from tests.ui.pages_fixtures import (  # noqa: F401
     WAIT_MS,
@@ -132,14 +132,24 @@ def test_missing_column_shows_the_engine_sentence_inline(qtbot, view, sentiment_
 
 
 def test_undecodable_file_shows_the_engine_sentence_inline(qtbot, view, tmp_path):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes("text,label\ncafé crème,1\n".encode("latin-1"))
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"text,label\n" + bytes(range(256)) * 8)
     with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
         view.load(str(path))
     assert failed.args == [engine_sentence(load_raw, str(path))]
     assert "UTF-8" in failed.args[0]
     assert view.error() == failed.args[0]
     assert view.table_model().rowCount() == 0
+
+
+def test_a_windows_1252_file_says_what_it_was_read_as(qtbot, view, tmp_path):
+    path = tmp_path / "excel.csv"
+    rows = "".join(f"Le café était très bon {i},positif\r\nJ'ai été déçu {i},négatif\r\n" for i in range(10))
+    path.write_bytes(("text,label\r\n" + rows).encode("cp1252"))
+    open_and_check(qtbot, view, path)
+    assert view.table_model().data(view.table_model().index(0, 0)) == "Le café était très bon 0"
+    shown = [label.text() for label in view.findChildren(QLabel) if "read as" in label.text()]
+    assert shown == ["20 rows · read as Windows-1252"]
 
 
 def test_dropping_a_file_opens_it(qtbot, view, sentiment_csv):  # noqa: F811

@@ -23,6 +23,11 @@ class EventCallback(TrainerCallback):
         self._started = 0.0
         self._first_step = 0
         self._last_log = (0.0, 0)
+        self._step_loss = None  # the optimizer step's loss so far: a detached tensor on the device
+
+    def add_loss(self, loss) -> None:
+        """Called by the Trainer with each micro-batch's loss (already divided by the accumulation steps)."""
+        self._step_loss = loss if self._step_loss is None else self._step_loss + loss
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._started = time.perf_counter()
@@ -35,7 +40,10 @@ class EventCallback(TrainerCallback):
             done = state.global_step - self._first_step
             remaining = state.max_steps - state.global_step
             eta = elapsed / done * remaining if done else None
-            self.sink(ProgressReported(state.global_step, state.max_steps, elapsed, eta))
+            loss = None if self._step_loss is None else float(self._step_loss.item())  # one device sync per step
+            rate = done * self.samples_per_step / elapsed if done and elapsed > 0 else None
+            self.sink(ProgressReported(state.global_step, state.max_steps, elapsed, eta, loss, rate))
+        self._step_loss = None
         if self.run_control.paused and not self.run_control.stop_requested:
             self.sink(MessageLogged(f"Paused at step {state.global_step}."))
             paused_at = time.perf_counter()

@@ -44,6 +44,8 @@ class ProgressReported:
     total_steps: int
     elapsed_seconds: float
     eta_seconds: float | None
+    loss: float | None = None  # of this optimizer step alone (StepLogged averages over logging_steps)
+    samples_per_second: float | None = None  # since training (or the resume) began, pauses left out
     kind: str = "progress"
 
 

@@ -6,6 +6,7 @@ or a local module folder.
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import numpy as np
@@ -107,4 +108,8 @@ def load_extra_metric(name_or_folder: str):
     try:
         return evaluate.load(name_or_folder)
     except (FileNotFoundError, ImportError, ValueError) as exc:
-        raise WorkbenchError(f"The metric '{name_or_folder}' could not be loaded: {exc}") from None
+        logging.getLogger(__name__).info("Loading the metric %s failed", name_or_folder, exc_info=True)
+        raise WorkbenchError(
+            f"The metric '{name_or_folder}' could not be loaded; name an evaluate metric, or a folder that holds "
+            "one metric script and the packages it imports."
+        ) from exc

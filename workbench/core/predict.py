@@ -11,6 +11,7 @@ the IOB2 tags.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ import numpy as np
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunStarted
 from workbench.core.runs import CONFIG_FILE, STATUS_FILE, read_events, run_config
+
+log = logging.getLogger(__name__)
 
 THRESHOLD = 0.5  # multi-label: a label is predicted at this probability or above
 
@@ -99,7 +102,11 @@ class Predictor:
             model = auto_class(saved.task).from_pretrained(saved.path, dtype="float32")
             tokenizer = AutoTokenizer.from_pretrained(saved.path)
         except (OSError, ValueError) as exc:
-            raise WorkbenchError(f"The model in {saved.path} could not be loaded ({exc}).") from None
+            log.info("Loading the model in %s failed", saved.path, exc_info=True)
+            raise WorkbenchError(
+                f"The model in {saved.path} could not be loaded (a weights or tokenizer file is missing or damaged); "
+                "export the run again."
+            ) from exc
         return cls(model.to(pick_device()).eval(), tokenizer, saved.task, saved.input_limit(tokenizer))
 
     def predict(self, texts: list[str], pairs: list[str] | None = None) -> list[Prediction]:
@@ -171,21 +178,43 @@ def _words(tokenizer, text: str, ids: list[int], offsets: list[tuple[int, int]],
     return words
 
 
+def _chunks(input_csv: Path, text: Path, rows: int):
+    """The CSV `text` (the UTF-8 text of `input_csv`) in chunks of `rows` rows as strings; a row pandas
+    cannot split is named in our sentence."""
+    import pandas as pd
+
+    from workbench.core.data.problems import problem
+
+    try:
+        yield from pd.read_csv(text, chunksize=rows, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.ParserError as exc:
+        log.info("Reading %s failed", input_csv, exc_info=True)
+        raise WorkbenchError(problem(input_csv, text, "csv", ",") or f"{input_csv} could not be read as a CSV file; "
+                             "check that it is comma-separated with a header line.") from exc
+
+
 def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | Path, text_column: str = "text",
                 pair_column: str | None = None, batch_rows: int = 1000) -> int:
     """Add `label` and `confidence` (token tasks: `entities`, JSON) to every row of a CSV; rows written.
 
     Reads and writes `batch_rows` rows at a time, so a large file is never held whole; the output
-    goes to a temporary file renamed into place. Input cells are kept as they were written (as text)."""
+    goes to a temporary file renamed into place. Input cells are kept as they were written (as text); the
+    output is UTF-8 whatever the input's encoding."""
     import pandas as pd
+
+    from workbench.core.data.charsets import as_utf8
 
     input_csv, output_csv = Path(input_csv), Path(output_csv)
     if output_csv.resolve() == input_csv.resolve():
         raise WorkbenchError(f"The output {output_csv} is the input file; choose another name so the input is kept.")
+    if not input_csv.is_file():
+        raise WorkbenchError(f"The input {input_csv} does not exist.")
+    text = as_utf8(input_csv).path  # a Windows-1252 or UTF-16 export is read through its UTF-8 copy
     try:
-        header = pd.read_csv(input_csv, nrows=0).columns
+        header = pd.read_csv(text, nrows=0, encoding="utf-8-sig").columns
     except (OSError, ValueError) as exc:
-        raise WorkbenchError(f"{input_csv} could not be read as a CSV file ({exc}).") from None
+        log.info("Reading the header of %s failed", input_csv, exc_info=True)
+        raise WorkbenchError(f"{input_csv} has no header line to read; the first line must name the columns.") from exc
     for column in (text_column, pair_column):
         if column is not None and column not in header:
             raise WorkbenchError(f"{input_csv} has no column '{column}' (it has: {', '.join(map(str, header))}).")
@@ -200,7 +229,7 @@ def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | 
     written = 0
     try:
         pd.DataFrame(columns=[*header, *added]).to_csv(tmp, index=False)
-        for chunk in pd.read_csv(input_csv, chunksize=batch_rows, dtype=str, keep_default_na=False):
+        for chunk in _chunks(input_csv, text, batch_rows):
             predictions = predictor.predict(chunk[text_column].tolist(),
                                             chunk[pair_column].tolist() if pair_column else None)
             if predictor.task == "token":

@@ -7,6 +7,7 @@ into sentences for any max_length the user then picks, without measuring again.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -144,7 +145,9 @@ def run_preflight(config: DataConfig, task: str, backbone: str) -> PreflightRepo
     except WorkbenchError as exc:
         report.lengths_problem = str(exc)
     except OSError as exc:  # transformers reports a folder without tokenizer files this way
-        report.lengths_problem = f"The tokenizer of {backbone} could not be loaded: {str(exc).splitlines()[0]}"
+        logging.getLogger(__name__).info("Loading the tokenizer of %s failed", backbone, exc_info=True)
+        report.lengths_problem = (f"The tokenizer of {backbone} could not be loaded (its files are missing or damaged), "
+                                  "so token lengths are not measured.")
     return report
 
 

@@ -10,6 +10,7 @@ Token rows mark words cut off by truncation with pred -1; they count as "O" in e
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +186,9 @@ def _read(path: Path, parse: Callable[[str], Any]) -> Any:
 
 
 def _unreadable(path: Path, exc: Exception) -> WorkbenchError:
-    return WorkbenchError(f"{path} is not a readable results file ({exc}); train the run again to rewrite it.")
+    logging.getLogger(__name__).info("Reading %s failed", path, exc_info=exc)
+    return WorkbenchError(f"{path} is not a readable results file (it is cut short or damaged); train the run again "
+                          "to rewrite it.")
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

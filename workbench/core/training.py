@@ -67,6 +67,8 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     data = prepare(config.data, config.task.type)
     counts = ", ".join(f"{name} {n}" for name, n in data.split_counts().items())
     emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows, {len(data.label_names)} labels."))
+    for note in data.encoding_notes():
+        emit(MessageLogged(note))
     for split, per_label in data.label_counts().items():
         top = sorted(per_label.items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {n}" for name, n in top[:12]) + (f", and {len(top) - 12} more" if len(top) > 12 else "")
@@ -308,6 +310,8 @@ def _trainer_class():
     from transformers import Trainer
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
+    from workbench.core.callbacks import EventCallback
+
     class WorkbenchTrainer(Trainer):
         """Length grouping reads the `length` column once through Arrow. Trainer hands its samplers
         `dataset["length"]`, a lazy `datasets.Column` read row by row, holding the GIL all along:
@@ -330,6 +334,14 @@ def _trainer_class():
 
         def _lengths(self, dataset) -> list[int]:
             return dataset.with_format("arrow")[self.args.length_column_name].to_pylist()
+
+        def training_step(self, *args, **kwargs):
+            """Each micro-batch's loss also goes to the progress report, which shows every step's loss."""
+            loss = super().training_step(*args, **kwargs)
+            for callback in self.callback_handler.callbacks:
+                if isinstance(callback, EventCallback):
+                    callback.add_loss(loss)
+            return loss
 
     return WorkbenchTrainer
 

@@ -29,8 +29,8 @@ def looks_like_conll(sample: str) -> bool:
     return len(filled) < len(lines) and bool(filled) and all(len(line.split()) >= 2 for line in filled)
 
 
-def _sentences(paths: list[str]) -> Iterator[dict[str, list[str]]]:
-    for path in paths:
+def _sentences(paths: list[str], shown: list[str]) -> Iterator[dict[str, list[str]]]:
+    for path, name in zip(paths, shown):
         tokens: list[str] = []
         tags: list[str] = []
         with open(path, encoding="utf-8-sig") as handle:
@@ -45,7 +45,7 @@ def _sentences(paths: list[str]) -> Iterator[dict[str, list[str]]]:
                     continue
                 if len(fields) < 2:
                     raise WorkbenchError(
-                        f"{path} line {number} has a token but no tag ({line.strip()!r}); "
+                        f"{name} line {number} has a token but no tag ({line.strip()!r}); "
                         "each line needs a token and a tag separated by whitespace."
                     )
                 tokens.append(fields[0])
@@ -62,13 +62,14 @@ def _fingerprint(paths: list[str]) -> str:
     return "conll-" + digest.hexdigest()[:32]
 
 
-def read_conll(files: list[Path]) -> datasets.Dataset:
-    """One row per sentence with columns `tokens` and `tags` (first and last field of each line);
-    `-DOCSTART-` lines are skipped and a line with a single field is reported with its number."""
+def read_conll(files: list[Path], shown: list[str]) -> datasets.Dataset:
+    """One row per sentence with columns `tokens` and `tags` (first and last field of each line) from
+    UTF-8 files; `-DOCSTART-` lines are skipped and a line with a single field is reported with its
+    number and the file's name in `shown`."""
     paths = [str(path) for path in files]
     try:
         return datasets.Dataset.from_generator(
-            _sentences, features=FEATURES, gen_kwargs={"paths": paths}, fingerprint=_fingerprint(paths)
+            _sentences, features=FEATURES, gen_kwargs={"paths": paths, "shown": shown}, fingerprint=_fingerprint(paths)
         )
     except datasets.exceptions.DatasetGenerationError as exc:
         cause: BaseException | None = exc

@@ -2,20 +2,27 @@
 
 Files go through the `datasets` builders (CSV, JSON, Parquet) or the CoNLL reader, so the data
 stays Arrow-backed, memory-mapped and cached by fingerprint. Columns are kept exactly as they are
-in the source; only the split names are normalised to train / validation / test.
+in the source; only the split names are normalised to train / validation / test. A text file that
+is not UTF-8 is read through its UTF-8 copy (`charsets`); a column named twice is refused, and so is
+a file a builder cannot read, in a sentence of our own (`problems`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import logging
 import re
 from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
 
+from workbench.core.data.charsets import TextFile, as_utf8
 from workbench.core.data.conll import DOCSTART, looks_like_conll, read_conll
+from workbench.core.data.problems import FORMAT_HINTS as _FORMAT_HINTS
+from workbench.core.data.problems import problem as _problem
 from workbench.core.errors import WorkbenchError
 from workbench.core.filetypes import DATA_EXTENSIONS as EXTENSIONS
 from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
@@ -23,6 +30,7 @@ from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_i
 _SAMPLE_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
 _JSON_FIELD = re.compile(r'^\s*\{\s*"([^"]+)"\s*:\s*\[')
+log = logging.getLogger(__name__)
 
 
 def split_name(name: str) -> str | None:
@@ -35,15 +43,32 @@ def split_name(name: str) -> str | None:
     return None
 
 
-def load_raw(source: str) -> datasets.DatasetDict:
+class RawData(datasets.DatasetDict):
+    """The source's splits, and the text encoding each of their files was read in."""
+
+    def __init__(self, splits: dict[str, datasets.Dataset], encodings: dict[str, dict[str, str]] | None = None):
+        super().__init__(splits)
+        self.encodings = encodings or {}  # split -> {file path -> "UTF-8", "UTF-16", "Windows-1252", ...}
+
+    def read_as(self, split: str) -> str:
+        """How the split's text files were decoded, e.g. "read as Windows-1252"; "" for Parquet, saved or
+        Hub data."""
+        files = self.encodings.get(split, {})
+        if len(set(files.values())) > 1:
+            return "read as " + ", ".join(f"{encoding} ({Path(path).name})" for path, encoding in files.items())
+        return f"read as {next(iter(files.values()))}" if files else ""
+
+
+def load_raw(source: str) -> RawData:
     """The source's columns as they are, in a DatasetDict keyed train / validation / test."""
     path = Path(source).expanduser()
     if path.is_dir():
         return _load_folder(path)
     if path.is_file():
-        return datasets.DatasetDict({"train": _load_files([path], str(path))})
+        dataset, encodings = _load_files([path], str(path))
+        return RawData({"train": dataset}, {"train": encodings} if encodings else {})
     if is_hub_id(source):
-        return _load_hub(source)
+        return RawData(_load_hub(source))
     raise WorkbenchError(f"The data source {source} does not exist.")
 
 
@@ -63,18 +88,21 @@ def _normalise(named: dict[str, datasets.Dataset]) -> datasets.DatasetDict:
     return datasets.DatasetDict({key: out[key] for key in ("train", "validation", "test") if key in out})
 
 
-def _load_folder(folder: Path) -> datasets.DatasetDict:
+def _load_folder(folder: Path) -> RawData:
     if any((folder / name).exists() for name in ("dataset_dict.json", "state.json")):
         try:
             loaded = datasets.load_from_disk(str(folder))
         except (OSError, ValueError) as exc:
-            raise WorkbenchError(f"The saved dataset folder {folder} could not be read ({exc}).") from None
+            raise WorkbenchError(
+                f"The saved dataset folder {folder} could not be read (a file in it is missing or damaged); "
+                "save the dataset again with save_to_disk."
+            ) from exc
         if isinstance(loaded, datasets.Dataset):
-            return datasets.DatasetDict({"train": loaded})
+            return RawData({"train": loaded})
         normalised = _normalise(dict(loaded))
         if not normalised:
             raise WorkbenchError(f"The saved dataset folder {folder} holds no splits.")
-        return normalised
+        return RawData(normalised)
     files: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         split = split_name(path.stem)
@@ -85,36 +113,88 @@ def _load_folder(folder: Path) -> datasets.DatasetDict:
             f"The folder {folder} has no training file: name the split files train, validation (or dev) "
             "and test, with an extension such as .csv, .jsonl, .parquet or .conll."
         )
-    return datasets.DatasetDict({
-        split: _load_files(paths, str(paths[0]) if len(paths) == 1 else f"the {split} files in {folder}")
-        for split, paths in sorted(files.items(), key=lambda item: ("train", "validation", "test").index(item[0]))
-    })
+    splits, encodings = {}, {}
+    for split, paths in sorted(files.items(), key=lambda item: ("train", "validation", "test").index(item[0])):
+        splits[split], found = _load_files(paths, str(paths[0]) if len(paths) == 1 else f"the {split} files in {folder}")
+        if found:
+            encodings[split] = found
+    return RawData(splits, encodings)
 
 
-def _load_files(paths: list[Path], label: str) -> datasets.Dataset:
-    """One split from one or more files of the same format; `label` names them in messages."""
-    formats = {_file_format(path) for path in paths}
+def _load_files(paths: list[Path], label: str) -> tuple[datasets.Dataset, dict[str, str]]:
+    """One split from one or more files of the same format, and the encoding of each text file;
+    `label` names the files in messages."""
+    opened = [_open_file(path) for path in paths]
+    formats = sorted({fmt for fmt, _ in opened})
     if len(formats) > 1:
-        raise WorkbenchError(f"The files for {label} mix formats ({', '.join(sorted(formats))}); use one format per split.")
-    fmt = formats.pop()
-    names = [str(path) for path in paths]
+        raise WorkbenchError(f"The files for {label} mix formats ({', '.join(formats)}); use one format per split.")
+    fmt = formats[0]
+    texts = [text for _, text in opened if text is not None]
+    readable = [text.path for text in texts] or paths
+    names = [str(path) for path in readable]
+    delimiter = _sniff_delimiter(readable[0]) if fmt == "csv" else None
     try:
-        if all(_no_rows(path, fmt) for path in paths):
+        if all(_no_rows(path, fmt) for path in readable):
             raise WorkbenchError(f"{label} has no data rows (only a header, blank lines or an empty list).")
         if fmt == "conll":
-            dataset = read_conll(paths)
+            dataset = read_conll(readable, [str(path) for path in paths])
         elif fmt == "csv":
-            dataset = _builder("csv", names, sep=_sniff_delimiter(paths[0]))
+            for shown, path in zip(paths, readable):
+                _check_names(shown, _csv_header(path, delimiter))
+            dataset = _builder("csv", names, sep=delimiter)
         elif fmt == "json":
-            field = _json_field(paths[0])
+            field = _json_field(readable[0])
+            for shown, path in zip(paths, readable):
+                _check_names(shown, _json_record_names(path, field))
             dataset = _builder("json", names, **({"field": field} if field else {}))
         else:
+            for path in paths:
+                _check_names(path, pq.read_schema(path).names)
             dataset = _builder("parquet", names)
     except WorkbenchError:
         raise
-    except Exception as exc:  # the builders raise many types; show the root cause in one sentence
-        raise WorkbenchError(f"{label} could not be read as {fmt.upper()}: {_root_message(exc)}.") from None
-    return dataset
+    except Exception as exc:  # the builders raise many types, in their own words: find the cause ourselves
+        log.info("Reading %s as %s failed", label, fmt, exc_info=True)
+        for shown, path in zip(paths, readable):
+            problem = _problem(shown, path, fmt, delimiter)
+            if problem:
+                raise WorkbenchError(problem) from exc
+        raise WorkbenchError(
+            f"{label} could not be read as {fmt.upper()} (the log has the details); check that it is a "
+            f"{_FORMAT_HINTS[fmt]}."
+        ) from exc
+    return dataset, {str(path): text.encoding for path, text in zip(paths, texts)}
+
+
+def _check_names(path: Path, names: list[str]) -> None:
+    """Raise naming a column that the header has twice, with both (1-based) positions."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise WorkbenchError(
+                f"The file {path} has the column '{name}' twice, at positions {seen[name]} and {position}; "
+                "rename one of them."
+            )
+        seen[name] = position
+
+
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    return next(csv.reader(io.StringIO(_sample(path)), delimiter=delimiter), [])
+
+
+def _json_record_names(path: Path, field: str | None) -> list[str]:
+    """The keys of the file's first record in order, repeats kept (parsers keep only a repeated key's last
+    value); [] when the first record does not fit in the sample."""
+    sample = _sample(path)
+    brace = sample.find("{", _JSON_FIELD.match(sample).end() if field else 0)
+    objects: list[list[tuple[str, object]]] = []  # every object decoded, the record (the outermost) last
+    if brace < 0:
+        return []
+    try:
+        json.JSONDecoder(object_pairs_hook=lambda pairs: objects.append(pairs) or dict(pairs)).raw_decode(sample, brace)
+    except ValueError:
+        return []
+    return [key for key, _ in objects[-1]]
 
 
 def _no_rows(path: Path, fmt: str) -> bool:
@@ -140,8 +220,9 @@ def _builder(name: str, files: list[str], **options: str) -> datasets.Dataset:
     return datasets.load_dataset(name, data_files={"train": files}, split="train", **options)
 
 
-def _file_format(path: Path) -> str:
-    """The format of one file, after checking that it exists, is not empty and is UTF-8 text."""
+def _open_file(path: Path) -> tuple[str, TextFile | None]:
+    """The format of one file and, for a text file, its UTF-8 text, after checking that it exists and is
+    not empty."""
     if not path.is_file():
         raise WorkbenchError(f"The data file {path} does not exist.")
     suffix = path.suffix.lower()
@@ -153,39 +234,15 @@ def _file_format(path: Path) -> str:
         raise WorkbenchError(f"The data file {path} is empty.")
     fmt = EXTENSIONS[suffix]
     if fmt == "parquet":
-        return fmt
-    check_utf8(path)
-    if suffix in (".txt", ".tsv") and looks_like_conll(_sample(path)):
-        return "conll"
-    return fmt
-
-
-def check_utf8(path: Path, chunk_size: int = 1 << 20) -> None:
-    """Stream the file and raise naming the line of the first byte that is not UTF-8."""
-    line, carry = 1, b""
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(chunk_size)
-            data = carry + chunk
-            carry = b""
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                truncated = exc.reason == "unexpected end of data" and exc.end == len(data)
-                if not (chunk and truncated):
-                    line += data.count(b"\n", 0, exc.start)
-                    raise WorkbenchError(
-                        f"{path} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02x}); "
-                        "save it as UTF-8 and load it again."
-                    ) from None
-                data, carry = data[: exc.start], data[exc.start :]
-            line += data.count(b"\n")
-            if not chunk:
-                return
+        return fmt, None
+    text = as_utf8(path)
+    if suffix in (".txt", ".tsv") and looks_like_conll(_sample(text.path)):
+        return "conll", text
+    return fmt, text
 
 
 def _sample(path: Path) -> str:
-    """The first ~64 KB of a text file, cut back to whole lines when the file is longer."""
+    """The first ~64 KB of a UTF-8 text file, cut back to whole lines when the file is longer."""
     with open(path, "rb") as handle:
         raw = handle.read(_SAMPLE_BYTES + 1)
     if len(raw) > _SAMPLE_BYTES:
@@ -220,13 +277,6 @@ def _json_field(path: Path) -> str | None:
         return match.group(1)  # the first line is not a whole record: one object spans the file
     only_line = path.stat().st_size <= len(first.encode()) + 2
     return match.group(1) if only_line and len(record) == 1 else None
-
-
-def _root_message(exc: BaseException) -> str:
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    text = str(exc).strip().splitlines()
-    return (text[-1] if text else type(exc).__name__).rstrip(".")
 
 
 def _load_hub(dataset_id: str) -> datasets.DatasetDict:

@@ -13,7 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import datasets
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.core.config import TASKS, DataConfig
+from workbench.core.data.charsets import UTF8
 from workbench.core.data.formats import load_raw
 from workbench.core.errors import WorkbenchError
 
@@ -41,6 +42,12 @@ class PreparedData:
     task: str
     label_names: list[str]  # id -> name
     source: str
+    encodings: dict[str, dict[str, str]] = field(default_factory=dict)  # raw split -> {text file -> encoding}
+
+    def encoding_notes(self) -> list[str]:
+        """A sentence for each text file that was not UTF-8, saying what it was read as."""
+        return [f"Read {path} as {encoding}." for files in self.encodings.values()
+                for path, encoding in files.items() if encoding != UTF8]
 
     def split_counts(self) -> dict[str, int]:
         return {split: len(dataset) for split, dataset in self.splits.items()}
@@ -122,7 +129,7 @@ def prepare(config: DataConfig, task: str) -> PreparedData:
         split: _convert(raw[origin], functools.partial(batch, where=f"the {origin} split of {config.source}"), features, keep, split)
         for split, (origin, keep) in _layout(raw, config, strata).items()
     }
-    return PreparedData(datasets.DatasetDict(splits), task, names, config.source)
+    return PreparedData(datasets.DatasetDict(splits), task, names, config.source, raw.encodings)
 
 
 def _prepare_text(raw: datasets.DatasetDict, config: DataConfig, task: str) -> _Plan:

@@ -25,8 +25,7 @@ from workbench.ui.views.model_view import TASK_LABELS
 from workbench.ui.views.preflight_plots import PreflightPlots
 
 if TYPE_CHECKING:
-    import datasets
-
+    from workbench.core.data import RawData
     from workbench.core.preflight import PreflightReport
 
 TEXT_NAMES = ("text", "sentence", "tokens", "words", "sentence1", "question1", "premise", "question", "content")
@@ -39,7 +38,7 @@ AUTO_LENGTH = 7  # the spin box value that means "the suggested max_length" (val
 @dataclass
 class Opened:
     source: str
-    raw: datasets.DatasetDict
+    raw: RawData  # with the encoding each file was read in
     columns: list[str]
     guessed_task: str  # for the columns picked by `pick_column`
 
@@ -335,7 +334,8 @@ class DataView(QWidget):
     def _on_split_changed(self) -> None:
         frame = self._opened.raw[self._split.currentText()] if self._opened else None
         self.table_model().set_frame(frame)
-        self._rows.setText(f"{len(frame):,} rows" if frame is not None else "")
+        read_as = self._opened.raw.read_as(self._split.currentText()) if self._opened else ""
+        self._rows.setText(" · ".join(filter(None, [f"{len(frame):,} rows", read_as])) if frame is not None else "")
         if frame is not None:
             self._table.resizeColumnsToContents()
 
