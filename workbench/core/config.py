@@ -99,6 +99,7 @@ class TrainingConfig:
     group_by_length: bool = True
     seed: int = 42
     save_total_limit: int = 2
+    sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
 
 
 @dataclass

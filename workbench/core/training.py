@@ -99,7 +99,17 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     return Prepared(data, encoded, tokenizer, model, max_length, trainable, total)
 
 
-def training_arguments(config: RunConfig, output_dir: Path, precision: str):
+EVAL_TOKENS_PER_BATCH = 16384  # bert-base's attention scores for one such batch at 512 tokens: about 400 MB
+MAX_EVAL_BATCH = 256
+
+
+def eval_batch_size(batch_size: int, max_length: int) -> int:
+    """The largest evaluation batch that stays small in memory: no gradients or saved activations
+    (inference_mode) leave room for many more rows than training, and fewer, fuller calls are faster."""
+    return max(batch_size * 2, min(MAX_EVAL_BATCH, EVAL_TOKENS_PER_BATCH // max_length))
+
+
+def training_arguments(config: RunConfig, output_dir: Path, precision: str, max_length: int):
     from transformers import TrainingArguments
 
     from workbench.core.device import pick_device
@@ -109,7 +119,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
     return TrainingArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=t.batch_size,
-        per_device_eval_batch_size=t.batch_size * 2,
+        per_device_eval_batch_size=eval_batch_size(t.batch_size, max_length),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         learning_rate=t.learning_rate,
@@ -222,7 +232,7 @@ def _failures_only(sink: EventSink) -> EventSink:
 
 
 def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
-    from transformers import EarlyStoppingCallback, PrinterCallback
+    from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
 
     from workbench.core.callbacks import EventCallback
     from workbench.core.device import choose_precision, pick_device
@@ -231,6 +241,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.evaluation import write_results
     from workbench.core.metrics import build_compute_metrics, reduce_logits
     from workbench.core.results import RESULTS, SPLITS
+    from workbench.core.sparse_embeddings import LazyAdamW, plan_sparse_embeddings, set_sparse_embeddings
 
     task = config.task.type
     plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),
@@ -244,7 +255,10 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     precision, why = agree(choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
                            if is_main_process() else None)  # one measurement, one precision for every rank
     emit(MessageLogged(f"Precision {precision}: {why}."))
-    args = training_arguments(config, run_dir / CHECKPOINTS, precision)
+    args = training_arguments(config, run_dir / CHECKPOINTS, precision, prepared.max_length)
+    sparse, why = plan_sparse_embeddings(prepared.model, t.sparse_embeddings, precision)
+    emit(MessageLogged(why))
+    set_sparse_embeddings(prepared.model, sparse)
     samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:
@@ -260,6 +274,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         preprocess_logits_for_metrics=reduce_logits(task),
         compute_loss_func=class_weight_loss(_class_weights(prepared.data, task)) if config.task.class_weights else None,
         callbacks=callbacks,
+        optimizer_cls_and_kwargs=(LazyAdamW, Trainer.get_optimizer_cls_and_kwargs(args)[1]) if sparse else None,
     )
     trainer.remove_callback(PrinterCallback)  # our events are the only report
     total_steps = _total_steps(trainer, config)
@@ -272,6 +287,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     if checkpoint:
         emit(MessageLogged(f"Resuming from {checkpoint}."))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    set_sparse_embeddings(prepared.model, False)  # the trained model is an ordinary dense one from here on
 
     # The best checkpoint is loaded now; report it on validation (and test), then save it.
     metric = t.metric_for_best
@@ -306,11 +322,14 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
 
 def _trainer_class():
     """transformers' Trainer, corrected for the workbench's heads and encoded data."""
+    import math
+
     import torch
     from transformers import Trainer
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from workbench.core.callbacks import EventCallback
+    from workbench.core.sparse_embeddings import clip_grad_norm_, has_sparse_grads
 
     class WorkbenchTrainer(Trainer):
         """Length grouping reads the `length` column once through Arrow. Trainer hands its samplers
@@ -342,6 +361,21 @@ def _trainer_class():
                 if isinstance(callback, EventCallback):
                     callback.add_loss(loss)
             return loss
+
+        def evaluation_loop(self, *args, **kwargs):
+            with torch.inference_mode():  # Trainer's own loop runs under no_grad, which still tracks versions
+                return super().evaluation_loop(*args, **kwargs)
+
+        # torch's clip_grad_norm_ takes no sparse gradients (the word embedding's, sparse_embeddings.py)
+        def _clip_grad_norm(self, model):
+            if has_sparse_grads(model.parameters()):
+                return clip_grad_norm_(model.parameters(), self.args.max_grad_norm)
+            return super()._clip_grad_norm(model)
+
+        def _get_grad_norm(self, model, grad_norm=None):
+            if grad_norm is None and has_sparse_grads(model.parameters()):
+                grad_norm = clip_grad_norm_(model.parameters(), math.inf)
+            return super()._get_grad_norm(model, grad_norm)
 
     return WorkbenchTrainer
 
