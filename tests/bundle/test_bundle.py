@@ -105,6 +105,6 @@ def test_the_bundle_leaves_out_what_the_app_never_uses(app):
     assert sum(path.stat().st_size for path in files) < SIZE_LIMIT
     unused = ["*/torch/test/*", "*/torch/include/*", "*/PySide6/Qt/translations/*", "*libQt6WebEngine*",
               "*libQt6Quick*", "*libQt6Qml*", "*libQt63D*", "*libQt6Multimedia*", "*libtorch_cuda*", "*libcudnn*",
-              "*/tests/*", "*.h", "*libarrow_flight*"]
+              "*/tests/*", "*.h", "*.pxd", "*libarrow_flight*"]
     found = [str(path) for path in files if any(fnmatch.fnmatch(str(path), pattern) for pattern in unused)]
     assert found == []
