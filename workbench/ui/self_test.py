@@ -33,8 +33,8 @@ def seconds_since_process_start() -> float:
 
 
 def run_self_test(runs_root: str | Path | None = None) -> int:
-    """Run the self-test; `runs_root` (default: a temporary folder) holds its run and export."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """Run the self-test; `runs_root` (default: a temporary folder) holds its run, a temporary folder its export."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when the QApplication is made (the tests' is made already)
     with tempfile.TemporaryDirectory(prefix="workbench-self-test-") as tmp:
         try:
             timings = _self_test(Path(runs_root or tmp), Path(tmp))
