@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: run demo test clean
+.PHONY: run demo test bundle bundle-test clean
 
 $(BIN)/workbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,5 +23,15 @@ test: $(BIN)/workbench
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+$(BIN)/pyinstaller: $(BIN)/workbench
+	$(BIN)/python -m pip install --quiet -e ".[dev,bundle]"
+	touch $@
+
+bundle: $(BIN)/pyinstaller
+	PYTHON=$(BIN)/python bash packaging/build_bundle.sh
+
+bundle-test: $(BIN)/pyinstaller
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m bundle
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

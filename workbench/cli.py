@@ -10,6 +10,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
     EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
 )
+from workbench.paths import default_runs_root
 
 
 class TerminalReporter:
@@ -86,7 +87,7 @@ def cmd_train(args) -> int:
     if args.resume:
         config = None
     elif args.demo:
-        config = demo_config(args.demo_task, runs_root=args.runs_root or "runs")
+        config = demo_config(args.demo_task, runs_root=args.runs_root)
     elif args.config:
         config = load_config(args.config)
     else:
@@ -115,9 +116,10 @@ def cmd_train(args) -> int:
 def cmd_runs(args) -> int:
     from workbench.core.runs import list_runs
 
-    runs = list_runs(args.runs_root or "runs")
+    root = args.runs_root or default_runs_root()
+    runs = list_runs(root)
     if not runs:
-        print(f"No runs under {args.runs_root or 'runs'}.")
+        print(f"No runs under {root}.")
         return 0
     print(f"{'run':<48} {'status':<11} {'task':<12} {'best':>8}  created")
     for run in runs:
@@ -149,6 +151,8 @@ def cmd_predict(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
+    parser.add_argument("--self-test", action="store_true", help="open the window offscreen, train a few steps on "
+                        "the demo, export and reload the model, then exit (0: all works)")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("train", help="train a run config headless (also under torchrun)")
     p.add_argument("config", nargs="?", help="a run config JSON file, as the GUI saves it")
@@ -158,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("runs", help="list runs with their status and best metric")
-    p.add_argument("--runs-root", help="folder that holds the runs (default: runs)")
+    p.add_argument("--runs-root", help=f"folder that holds the runs (default: {default_runs_root()})")
     p.set_defaults(func=cmd_runs)
     p = sub.add_parser("export", help="export a run's model as a Hugging Face folder (optionally ONNX)")
     p.add_argument("run_dir", help="the run folder")
@@ -179,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from workbench.ui.self_test import run_self_test
+
+        return run_self_test()
     if args.command is None:
         from workbench.ui.app import main as gui_main
 

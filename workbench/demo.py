@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from workbench.core.config import RunConfig
+from workbench.paths import RESOURCES, default_runs_root
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CSV = DEMO_DIR / "tickets.csv"
 DEMO_CONLL = DEMO_DIR / "ner_sample.conll"
 
 
-def demo_config(task: str = "single_label", runs_root: str = "runs") -> RunConfig:
+def demo_config(task: str = "single_label", runs_root: str | None = None) -> RunConfig:
     """A config that trains the bundled backbone on the demo data in well under two minutes on 2 cores."""
     config = RunConfig()
-    config.output.runs_root = runs_root
+    config.output.runs_root = runs_root or default_runs_root()
     config.training.epochs = 1
     config.training.learning_rate = 1e-4
     config.training.batch_size = 16

@@ -5,8 +5,11 @@ from __future__ import annotations
 import sys
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from workbench.paths import ICON_SIZES, ICONS
 from workbench.ui.main_window import APP_TITLE, MainWindow
 
 ORGANIZATION = "bert-workbench"
@@ -23,10 +26,27 @@ def collect_garbage_on_ui_thread() -> GarbageCollector:
     return GarbageCollector(interval=0.5)
 
 
+def app_icon() -> QIcon:
+    """The app's icon, from the PNGs that packaging/render_icons.py draws from resources/icons/workbench.svg."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(ICONS / f"workbench-{size}.png"), QSize(size, size))
+    return icon
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The running QApplication, or a new one named for the app (the names pick the settings file); with the icon."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv if argv is None else argv)
+        app.setApplicationName(APP_TITLE)
+        app.setOrganizationName(ORGANIZATION)
+    app.setWindowIcon(app_icon())
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
-    app.setApplicationName(APP_TITLE)
-    app.setOrganizationName(ORGANIZATION)
+    app = application(argv)
     collector = collect_garbage_on_ui_thread()  # noqa: F841 - collects as long as the app runs
     window = MainWindow()
     window.show()
