@@ -408,3 +408,29 @@ def test_demo_conll_prepares_as_token_task():
     assert {name[2:] for name in data.label_names if name != "O"} == {"PER", "ORG", "LOC", "MISC"}
     assert math.isclose(sum(data.split_counts().values()), 150)
     assert np.all([len(r["tokens"]) == len(r["labels"]) for r in data.splits["train"]])
+
+
+def test_loads_from_several_threads_at_once_all_succeed(tmp_path):
+    """The Data page loads a file while a run started meanwhile loads it too (tqdm's shared lock)."""
+    import shutil
+    import threading
+
+    from workbench.demo import DEMO_CSV
+
+    errors = []
+
+    def load(worker: int) -> None:
+        for n in range(20):
+            copy = tmp_path / f"tickets-{worker}-{n}.csv"  # a new file: each load builds, none hits the cache
+            shutil.copy(DEMO_CSV, copy)
+            try:
+                assert len(load_raw(str(copy))["train"]) == 400
+            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(worker,)) for worker in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

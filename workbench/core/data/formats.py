@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import threading
 from pathlib import Path
 
 import datasets
@@ -59,8 +60,20 @@ class RawData(datasets.DatasetDict):
         return f"read as {next(iter(files.values()))}" if files else ""
 
 
+_LOADING = threading.Lock()
+
+
 def load_raw(source: str) -> RawData:
-    """The source's columns as they are, in a DatasetDict keyed train / validation / test."""
+    """The source's columns as they are, in a DatasetDict keyed train / validation / test.
+
+    One load at a time in a process: the `datasets` builders resolve files through tqdm's
+    `thread_map`, which deletes a lock shared by every thread when it ends, so a load on the Data
+    page and one for a run pressed meanwhile failed now and then ("tqdm has no attribute '_lock'")."""
+    with _LOADING:
+        return _load_raw(source)
+
+
+def _load_raw(source: str) -> RawData:
     path = Path(source).expanduser()
     if path.is_dir():
         return _load_folder(path)
