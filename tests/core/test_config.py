@@ -55,5 +55,5 @@ def test_unreadable_config_files(tmp_path):
         load_config(tmp_path / "missing.json")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    with pytest.raises(WorkbenchError, match="not valid JSON"):
+    with pytest.raises(WorkbenchError, match="not valid JSON at line 1, column 2; check the brackets"):
         load_config(broken)

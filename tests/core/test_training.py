@@ -155,6 +155,22 @@ def test_out_of_memory_is_one_sentence_and_the_run_is_marked_failed(tiny_config)
     assert status["status"] == "failed" and status["message"] == result.message
 
 
+def test_an_unexpected_error_is_our_sentence_and_its_traceback_goes_to_error_log(tiny_config):
+    def explode(module, args):
+        if module.training:
+            raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (8x32 and 64x2)")
+
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(explode)
+    try:
+        result = train(tiny_config)
+    finally:
+        handle.remove()
+    assert isinstance(result, RunFailed)
+    assert result.message == ("Training stopped on an unexpected error (RuntimeError); the run folder's error.log "
+                              "has the details for a bug report.")
+    assert "mat1 and mat2 shapes" in (Path(result.run_dir) / "error.log").read_text(encoding="utf-8")
+
+
 def test_full_disk_fails_cleanly(tiny_config, tmp_path):
     control = RunControl()
     stopped = train(tiny_config, Recorder(lambda e: isinstance(e, ProgressReported) and control.request_stop()), control)

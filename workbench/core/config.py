@@ -237,8 +237,11 @@ def load_config(path: str | Path) -> RunConfig:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise WorkbenchError(f"The run config {path} does not exist.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise WorkbenchError(f"The run config {path} is not valid JSON ({exc}).") from None
+    except json.JSONDecodeError as exc:
+        raise WorkbenchError(f"The run config {path} is not valid JSON at line {exc.lineno}, column {exc.colno}; "
+                             "check the brackets, commas and quotes there.") from None
+    except UnicodeDecodeError:
+        raise WorkbenchError(f"The run config {path} is not UTF-8 text; save it as UTF-8 and load it again.") from None
     if not isinstance(raw, dict):
         raise WorkbenchError(f"The run config {path} must hold a JSON object.")
     return RunConfig.from_dict(raw, source=str(path))

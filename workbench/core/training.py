@@ -213,7 +213,9 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
             emit = sink
         return _fit(config, prepared, run_dir, checkpoint, emit, control, started)
     except Exception as exc:  # every failure becomes one sentence; the traceback goes to the run folder
-        failed = RunFailed(_failure_sentence(exc, config), str(run_dir) if recorder else None)
+        if not isinstance(exc, WorkbenchError):
+            log.error("The run failed", exc_info=exc)
+        failed = RunFailed(_failure_sentence(exc, config, recorder is not None), str(run_dir) if recorder else None)
         if recorder is not None and not isinstance(exc, WorkbenchError):
             with contextlib.suppress(OSError):
                 (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
@@ -415,7 +417,7 @@ def _save_model(trainer, model_dir: Path) -> None:
     tmp.rename(model_dir)
 
 
-def _failure_sentence(exc: Exception, config: RunConfig) -> str:
+def _failure_sentence(exc: Exception, config: RunConfig, has_run_folder: bool) -> str:
     import torch
 
     if isinstance(exc, WorkbenchError):
@@ -425,4 +427,5 @@ def _failure_sentence(exc: Exception, config: RunConfig) -> str:
                 "lower training.batch_size or task.max_length, or freeze more layers.")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"The disk is full while writing {exc.filename or 'the run folder'}; free some space and resume the run."
-    return f"Training failed with {type(exc).__name__}: {exc}".rstrip(".") + "."
+    details = "the run folder's error.log" if has_run_folder else "the log"
+    return f"Training stopped on an unexpected error ({type(exc).__name__}); {details} has the details for a bug report."

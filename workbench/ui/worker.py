@@ -15,6 +15,7 @@ good. The app's other collections run on the UI thread too (`app.collect_garbage
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -43,7 +44,9 @@ class _TrainingThread(QThread):
         try:
             self.result = train(self._config, self._on_engine_event, self._control, resume_dir=self._resume_dir)
         except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
-            self.result = RunFailed(f"Training failed with {type(exc).__name__}: {exc}")
+            logging.getLogger(__name__).error("The run failed", exc_info=exc)
+            self.result = RunFailed(f"Training stopped on an unexpected error ({type(exc).__name__}); "
+                                    "the log has the details for a bug report.")
             self.event_emitted.emit(self.result)
 
     def _on_engine_event(self, event: Event) -> None:
