@@ -99,17 +99,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     return Prepared(data, encoded, tokenizer, model, max_length, trainable, total)
 
 
-EVAL_TOKENS_PER_BATCH = 16384  # bert-base's attention scores for one such batch at 512 tokens: about 400 MB
-MAX_EVAL_BATCH = 256
-
-
-def eval_batch_size(batch_size: int, max_length: int) -> int:
-    """The largest evaluation batch that stays small in memory: no gradients or saved activations
-    (inference_mode) leave room for many more rows than training, and fewer, fuller calls are faster."""
-    return max(batch_size * 2, min(MAX_EVAL_BATCH, EVAL_TOKENS_PER_BATCH // max_length))
-
-
-def training_arguments(config: RunConfig, output_dir: Path, precision: str, max_length: int):
+def training_arguments(config: RunConfig, output_dir: Path, precision: str):
     from transformers import TrainingArguments
 
     from workbench.core.device import pick_device
@@ -119,7 +109,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str, max_
     return TrainingArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=t.batch_size,
-        per_device_eval_batch_size=eval_batch_size(t.batch_size, max_length),
+        per_device_eval_batch_size=t.batch_size * 2,  # larger batches measured slower on a CPU (RESULTS.md 7)
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         learning_rate=t.learning_rate,
@@ -257,7 +247,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     precision, why = agree(choose_precision(t.precision, prepared.model, t.batch_size, min(prepared.max_length, 128))
                            if is_main_process() else None)  # one measurement, one precision for every rank
     emit(MessageLogged(f"Precision {precision}: {why}."))
-    args = training_arguments(config, run_dir / CHECKPOINTS, precision, prepared.max_length)
+    args = training_arguments(config, run_dir / CHECKPOINTS, precision)
     sparse, why = plan_sparse_embeddings(prepared.model, t.sparse_embeddings, precision)
     emit(MessageLogged(why))
     set_sparse_embeddings(prepared.model, sparse)
