@@ -417,5 +417,8 @@ def _failure_sentence(exc: Exception, config: RunConfig, has_run_folder: bool) -
                 "lower training.batch_size or task.max_length, or freeze more layers.")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"The disk is full while writing {exc.filename or 'the run folder'}; free some space and resume the run."
+    if isinstance(exc, OSError) and exc.filename:
+        return (f"The run could not use {exc.filename} ({(exc.strerror or 'not usable').lower()}); check that its "
+                "folder exists, is a folder and can be written, or set output.runs_root to another folder.")
     details = "the run folder's error.log" if has_run_folder else "the log"
     return f"Training stopped on an unexpected error ({type(exc).__name__}); {details} has the details for a bug report."
