@@ -15,6 +15,15 @@ def click(qtbot, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def run_from_start_button(train_view, qtbot, config):
+    """Show `config`, press Start and wait for the run's result."""
+    train_view.show_config(config)
+    answer_start(train_view, config)
+    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, train_view.start_button)
+    return finished.args[0]
+
+
 def test_form_shows_and_writes_the_training_settings(train_view, tiny_config):
     tiny_config.training.early_stopping_patience = 3
     tiny_config.training.metric_for_best, tiny_config.training.max_grad_norm = "accuracy", 0.5
@@ -130,11 +139,7 @@ def test_the_ui_thread_stays_responsive_during_a_run(train_view, qtbot, tiny_con
 
 def test_a_failed_run_shows_its_sentence_inline(train_view, qtbot, tiny_config, tmp_path):
     tiny_config.data.source = str(tmp_path / "missing.csv")
-    train_view.show_config(tiny_config)
-    answer_start(train_view, tiny_config)
-    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
-        click(qtbot, train_view.start_button)
-    result = finished.args[0]
+    result = run_from_start_button(train_view, qtbot, tiny_config)
     assert isinstance(result, RunFailed) and "missing.csv" in result.message
     assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.message
     assert train_view.start_button.isEnabled()
@@ -160,11 +165,7 @@ def test_epochs_and_learning_rate_left_to_auto(train_view, qtbot):
 
 def test_a_run_near_chance_shows_the_warning(train_view, qtbot, tiny_config):
     tiny_config.training.learning_rate, tiny_config.training.max_steps = 1e-7, 4
-    train_view.show_config(tiny_config)
-    answer_start(train_view, tiny_config)
-    with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
-        click(qtbot, train_view.start_button)
-    result = finished.args[0]
+    result = run_from_start_button(train_view, qtbot, tiny_config)
     assert isinstance(result, RunFinished) and "far too few" in result.warning
     assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.warning
     assert "#fdf6e3" in train_view.banner.styleSheet()  # a warning, not a failure
