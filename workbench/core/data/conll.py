@@ -6,13 +6,12 @@ fingerprint of the paths, sizes and modification times), so a big file never sit
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
 
+from workbench.core.data.generated import generate
 from workbench.core.errors import WorkbenchError
 
 FEATURES = datasets.Features(
@@ -54,27 +53,8 @@ def _sentences(paths: list[str], shown: list[str]) -> Iterator[dict[str, list[st
             yield {"tokens": tokens, "tags": tags}
 
 
-def _fingerprint(paths: list[str]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        stat = os.stat(path)
-        digest.update(f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return "conll-" + digest.hexdigest()[:32]
-
-
 def read_conll(files: list[Path], shown: list[str]) -> datasets.Dataset:
     """One row per sentence with columns `tokens` and `tags` (first and last field of each line) from
     UTF-8 files; `-DOCSTART-` lines are skipped and a line with a single field is reported with its
     number and the file's name in `shown`."""
-    paths = [str(path) for path in files]
-    try:
-        return datasets.Dataset.from_generator(
-            _sentences, features=FEATURES, gen_kwargs={"paths": paths, "shown": shown}, fingerprint=_fingerprint(paths)
-        )
-    except datasets.exceptions.DatasetGenerationError as exc:
-        cause: BaseException | None = exc
-        while cause is not None and not isinstance(cause, WorkbenchError):
-            cause = cause.__cause__ or cause.__context__
-        if cause is not None:
-            raise cause from None
-        raise
+    return generate("conll", _sentences, FEATURES, [str(path) for path in files], shown)

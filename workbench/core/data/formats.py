@@ -24,6 +24,7 @@ from workbench.core.data.charsets import TextFile, as_utf8
 from workbench.core.data.conll import DOCSTART, looks_like_conll, read_conll
 from workbench.core.data.problems import FORMAT_HINTS as _FORMAT_HINTS
 from workbench.core.data.problems import problem as _problem
+from workbench.core.data.squad import looks_like_squad, read_squad
 from workbench.core.errors import WorkbenchError
 from workbench.core.filetypes import DATA_EXTENSIONS as EXTENSIONS
 from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
@@ -151,6 +152,8 @@ def _load_files(paths: list[Path], label: str) -> tuple[datasets.Dataset, dict[s
             raise WorkbenchError(f"{label} has no data rows (only a header, blank lines or an empty list).")
         if fmt == "conll":
             dataset = read_conll(readable, [str(path) for path in paths])
+        elif fmt == "squad":
+            dataset = read_squad(readable, [str(path) for path in paths])
         elif fmt == "csv":
             for shown, path in zip(paths, readable):
                 _check_names(shown, _csv_header(path, delimiter))
@@ -220,11 +223,13 @@ def _no_rows(path: Path, fmt: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith(DOCSTART)]
     if fmt == "csv":
         return len(lines) <= 1
-    if fmt == "json" and lines:
+    if fmt in ("json", "squad") and lines:
         try:
             content = json.loads(text)
         except ValueError:
             return False  # JSON Lines
+        if fmt == "squad":
+            return not any(paragraph.get("qas") for article in content.get("data", []) for paragraph in article.get("paragraphs", []))
         return content == [] or (isinstance(content, dict) and list(content.values()) == [[]])
     return not lines
 
@@ -251,6 +256,8 @@ def _open_file(path: Path) -> tuple[str, TextFile | None]:
     text = as_utf8(path)
     if suffix in (".txt", ".tsv") and looks_like_conll(_sample(text.path)):
         return "conll", text
+    if fmt == "json" and looks_like_squad(_sample(text.path)):
+        return "squad", text
     return fmt, text
 
 

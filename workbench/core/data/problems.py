@@ -17,6 +17,7 @@ FORMAT_HINTS = {
     "json": "JSON file that holds a list of objects, or JSON Lines (one object per line)",
     "parquet": "Parquet file written completely",
     "conll": "CoNLL file with a token and a tag on each line",
+    "squad": "SQuAD JSON file (data, paragraphs, context, qas)",
 }
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")

@@ -1,0 +1,135 @@
+"""The parts of extractive QA: SQuAD files, answer placement, window labels, answers and scores."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.tiny_models import build_tiny_backbone
+from workbench.core.data.squad import looks_like_squad, place_answer, read_squad
+from workbench.core.errors import WorkbenchError
+from workbench.core.qa_metrics import exact_match, normalize_answer, squad_scores, token_f1
+from workbench.core.qa_windows import Answer, best_answers, encode_windows
+
+CONTEXT = "john visited paris. mary works for acme corp in london."
+
+
+def squad_file(path, version="1.1", impossible=False):
+    qas = [{"id": "q1", "question": "who works for acme?", "answers": [{"text": "mary", "answer_start": 20}]}]
+    if impossible:
+        qas.append({"id": "q2", "question": "who visited berlin?", "answers": [], "is_impossible": True})
+    content = {"version": version, "data": [{"title": "People", "paragraphs": [{"context": CONTEXT, "qas": qas}]}]}
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return path
+
+
+def test_squad_v1_rows_have_the_hub_columns(tmp_path):
+    path = squad_file(tmp_path / "train.json")
+    assert looks_like_squad(path.read_text())
+    rows = read_squad([path], [str(path)])
+    assert rows.column_names == ["id", "title", "context", "question", "answers"]
+    row = rows[0]
+    assert (row["id"], row["title"], row["question"]) == ("q1", "People", "who works for acme?")
+    assert row["answers"] == {"text": ["mary"], "answer_start": [20]}
+    assert CONTEXT[20:24] == "mary"
+
+
+def test_squad_v2_unanswerable_questions_have_no_answers(tmp_path):
+    path = squad_file(tmp_path / "dev.json", version="v2.0", impossible=True)
+    rows = read_squad([path], [str(path)])
+    assert len(rows) == 2
+    assert rows[1]["answers"] == {"text": [], "answer_start": []}
+
+
+def test_a_broken_question_is_named_by_its_position(tmp_path):
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps({"data": [{"paragraphs": [{"context": "x", "qas": [
+        {"id": "a", "question": "q", "answers": [{"text": "x"}]}]}]}]}), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=r"train.json article 1 paragraph 1 question 1 has an answer without a valid 'answer_start'"):
+        read_squad([path], [str(path)])
+
+
+def test_a_plain_json_list_is_not_squad():
+    assert not looks_like_squad('[{"text": "good", "label": 1}]')
+    assert not looks_like_squad('{"data": [{"text": "good", "label": 1}]}')
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("acme corp", (35, "acme corp")),
+    ("Acme  Corp", (35, "acme corp")),  # case and spaces differ
+    ("berlin", None),
+])
+def test_place_answer(text, expected):
+    assert place_answer(CONTEXT, text) == expected
+
+
+def test_squad_normalisation_and_scores_by_hand():
+    assert normalize_answer("The  Acme, Corp!") == "acme corp"
+    assert exact_match("the acme corp", "Acme Corp.") == 1.0
+    # prediction "acme corp in london" vs truth "acme corp": 2 common, precision 2/4, recall 2/2 -> F1 2/3
+    assert token_f1("acme corp in london", "acme corp") == pytest.approx(2 / 3)
+    assert token_f1("", "") == 1.0 and token_f1("mary", "") == 0.0
+    scores = squad_scores(["mary", "acme corp in london", ""], [["Mary", "mary smith"], ["acme corp"], []])
+    assert scores["exact_match"] == pytest.approx(2 / 3)
+    assert scores["f1"] == pytest.approx((1 + 2 / 3 + 1) / 3)
+    assert scores["no_answer_accuracy"] == 1.0
+    assert scores["has_answer_f1"] == pytest.approx((1 + 2 / 3) / 2)
+    assert "no_answer_accuracy" not in squad_scores(["mary"], [["mary"]])
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(build_tiny_backbone(tmp_path_factory.mktemp("tiny")))
+
+
+def test_windows_label_the_answer_where_they_hold_all_of_it(tokenizer):
+    context = " ".join(["john visited paris ."] * 6) + " mary works for acme corp ."
+    start = context.index("acme corp")
+    batch = {"row": [7], "question": ["who works for acme ?"], "context": [context],
+             "answers": [{"text": ["acme corp"], "answer_start": [start]}]}
+    windows = encode_windows(batch, tokenizer, max_length=20, stride=4)
+    assert len(windows["input_ids"]) > 2 and set(windows["example"]) == {7}
+    labelled = []
+    for ids, s, e, offsets in zip(windows["input_ids"], windows["start_positions"], windows["end_positions"], windows["offsets"]):
+        spans = [span for span in offsets if span is not None]
+        holds = spans[0][0] <= start and spans[-1][1] >= start + len("acme corp")
+        if holds:
+            assert tokenizer.decode(ids[s:e + 1]) == "acme corp"
+            assert context[offsets[s][0]:offsets[e][1]] == "acme corp"
+            labelled.append(s)
+        else:
+            assert (s, e) == (0, 0)  # [CLS]
+    assert labelled
+    assert all(offsets[0] is None for offsets in windows["offsets"])  # [CLS] and the question map to nothing
+
+
+def test_neighbouring_windows_share_stride_tokens(tokenizer):
+    context = " ".join(["john visited paris ."] * 8)
+    windows = encode_windows({"row": [0], "question": ["who ?"], "context": [context]}, tokenizer, 20, 4, labelled=False)
+    first, second = ([span for span in offsets if span is not None] for offsets in windows["offsets"][:2])
+    assert first[-4:] == second[:4]
+
+
+def test_best_answers_maps_the_best_span_to_context_characters():
+    offsets = [None, None, (0, 4), (5, 12), (13, 18), None]  # [CLS] question [SEP]-less toy window
+    starts = np.array([0.0, 9.0, 1.0, 5.0, 0.5, 9.0])
+    ends = np.array([0.0, 9.0, 0.2, 1.0, 6.0, 9.0])
+    context = "john visited paris"
+    best = best_answers(starts[None], ends[None], [{"offsets": offsets}], context, top_k=2)
+    assert best[0] == Answer("visited paris", 5, 11.0)  # start 3 (5.0) + end 4 (6.0); tokens outside the context never win
+    assert best[1].text == "john visited paris"
+    empty = best_answers(np.array([[20.0, 0, 1, 1, 1, 0]]), np.array([[20.0, 0, 1, 1, 1, 0]]),
+                         [{"offsets": offsets}], context, allow_empty=True)
+    assert empty[0] == Answer("", -1, 40.0)
+
+
+def test_load_raw_reads_a_squad_folder(tmp_path):
+    from workbench.core.data import load_raw
+
+    squad_file(tmp_path / "train.json")
+    squad_file(tmp_path / "validation.json", version="v2.0", impossible=True)
+    raw = load_raw(str(tmp_path))
+    assert {name: len(split) for name, split in raw.items()} == {"train": 1, "validation": 2}
+    assert raw["validation"][1]["question"] == "who visited berlin?"

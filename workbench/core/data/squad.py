@@ -1,0 +1,92 @@
+"""SQuAD-format question answering files: the nested JSON of v1.1 and v2.0 flattened to one row a
+question, and answers placed in their context when a flat file gives the answer text alone.
+
+Rows have the columns of the Hub's `squad` datasets: `id`, `title`, `context`, `question` and
+`answers` ({"text": [...], "answer_start": [...]}, empty lists for a v2.0 question with no answer).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import datasets
+
+from workbench.core.data.generated import generate
+from workbench.core.errors import WorkbenchError
+
+FEATURES = datasets.Features({
+    "id": datasets.Value("string"),
+    "title": datasets.Value("string"),
+    "context": datasets.Value("string"),
+    "question": datasets.Value("string"),
+    "answers": {"text": datasets.List(datasets.Value("string")),
+                "answer_start": datasets.List(datasets.Value("int32"))},
+})
+_SQUAD_START = re.compile(r'^\s*\{\s*"(version|data)"\s*:')
+
+
+def looks_like_squad(sample: str) -> bool:
+    """Whether the start of a JSON file reads as SQuAD: an object with `version` or `data` whose
+    articles hold `paragraphs`."""
+    return bool(_SQUAD_START.match(sample)) and '"paragraphs"' in sample and '"qas"' in sample
+
+
+def _questions(paths: list[str], shown: list[str]) -> Iterator[dict]:
+    for path, name in zip(paths, shown):
+        with open(path, encoding="utf-8-sig") as handle:
+            try:
+                content = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise WorkbenchError(f"{name} is not valid JSON at line {exc.lineno}, column {exc.colno}.") from None
+        articles = content.get("data") if isinstance(content, dict) else None
+        if not isinstance(articles, list):
+            raise WorkbenchError(f"{name} has no 'data' list of articles, which a SQuAD file holds.")
+        for a, article in enumerate(articles):
+            for p, paragraph in enumerate(article.get("paragraphs", [])):
+                context = paragraph.get("context")
+                if not isinstance(context, str):
+                    raise WorkbenchError(f"{name} article {a + 1} paragraph {p + 1} has no 'context' text.")
+                for q, qa in enumerate(paragraph.get("qas", [])):
+                    where = f"{name} article {a + 1} paragraph {p + 1} question {q + 1}"
+                    answers = [] if qa.get("is_impossible") else qa.get("answers", [])
+                    yield {
+                        "id": str(qa.get("id", f"{a}-{p}-{q}")),
+                        "title": str(article.get("title", "")),
+                        "context": context,
+                        "question": _text(qa.get("question"), where, "question"),
+                        "answers": {"text": [_text(x.get("text"), where, "answer text") for x in answers],
+                                    "answer_start": [_start(x, where) for x in answers]},
+                    }
+
+
+def _text(value, where: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise WorkbenchError(f"{where} has no {what}.")
+    return value
+
+
+def _start(answer: dict, where: str) -> int:
+    start = answer.get("answer_start")
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise WorkbenchError(f"{where} has an answer without a valid 'answer_start' ({start!r}).")
+    return start
+
+
+def read_squad(files: list[Path], shown: list[str]) -> datasets.Dataset:
+    """One row per question from SQuAD v1.1 / v2.0 JSON files (v2.0's `is_impossible` questions get no
+    answers); a broken article, paragraph or question is named by its position and the file in `shown`."""
+    return generate("squad", _questions, FEATURES, [str(path) for path in files], shown)
+
+
+def place_answer(context: str, text: str) -> tuple[int, str] | None:
+    """Where `text` is in `context`, as (start, the text as the context spells it): its first exact
+    occurrence, else the first ignoring case and runs of whitespace; None when it is not there."""
+    exact = context.find(text)
+    if exact >= 0:
+        return exact, text
+    words = text.split()
+    loose = re.search(r"\s+".join(map(re.escape, words)), context, flags=re.IGNORECASE) if words else None
+    return (loose.start(), loose.group()) if loose else None
