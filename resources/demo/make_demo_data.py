@@ -1,4 +1,5 @@
-"""Write the demo data the workbench ships: tickets.csv and ner_sample.conll, next to this script.
+"""Write the demo data the workbench ships: tickets.csv, ner_sample.conll and qa_sample.json
+(SQuAD v2.0 layout), next to this script.
 
 Deterministic (templates x slot fillers, fixed seed): running it again gives the same bytes.
     python resources/demo/make_demo_data.py
@@ -11,6 +12,7 @@ demo run has errors for the Results page to show; the most confident ones are th
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 from pathlib import Path
@@ -19,6 +21,7 @@ SEED = 20240611
 ROWS_PER_CLASS = 100
 MISFILED = 0.05  # share of tickets labelled with another queue
 SENTENCES = 150
+PRODUCTS = 60  # help-centre paragraphs of the QA demo, one a product, five questions each
 HERE = Path(__file__).resolve().parent
 
 SLOTS = {
@@ -193,6 +196,43 @@ def _sentence(rng: random.Random) -> list[tuple[str, str]]:
     return pairs
 
 
+# The QA demo: help-centre paragraphs about made-up products; each fact is asked about in words
+# that differ from the paragraph's, and one question a paragraph asks what it does not say
+# (SQuAD v2.0's unanswerable questions).
+PRODUCT_NAMES = ["Aurora", "Basalt", "Cobalt", "Dune", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper",
+                 "Kestrel", "Lumen", "Meridian", "Nimbus", "Onyx", "Pinnacle", "Quartz", "Ridge", "Sierra", "Tundra"]
+PRODUCT_KINDS = ["desk lamp", "coffee grinder", "pair of headphones", "backpack", "smart speaker", "standing desk"]
+COLOURS = ["graphite", "sand", "forest green", "navy blue", "brick red", "white"]
+WARRANTY = ["one year", "two years", "three years", "five years"]
+QA_FACTS = [  # (sentence of the paragraph, question, slot the answer is)
+    ("The {name} {kind} costs {amount}.", "How much is the {name} {kind}?", "amount"),
+    ("It is made in {city} and comes in {colour}.", "Which colour does the {name} {kind} come in?", "colour"),
+    ("Orders ship with {carrier} within {days} days.", "Which company delivers the {name} {kind}?", "carrier"),
+    ("Every unit carries a warranty of {warranty}.", "How long is the {name} {kind} covered for?", "warranty"),
+]
+UNANSWERABLE = ["Who designed the {name} {kind}?", "How much does the {name} {kind} weigh?",
+                "When was the {name} {kind} first sold?"]
+
+
+def _qa_article(rng: random.Random, number: int) -> dict:
+    slots = {"name": f"{rng.choice(PRODUCT_NAMES)} {number + 1}", "kind": rng.choice(PRODUCT_KINDS),
+             "amount": rng.choice(SLOTS["amount"]), "city": rng.choice(SLOTS["city"]), "colour": rng.choice(COLOURS),
+             "carrier": rng.choice(SLOTS["carrier"]), "days": rng.choice(SLOTS["days"]), "warranty": rng.choice(WARRANTY)}
+    facts = rng.sample(QA_FACTS, len(QA_FACTS))
+    context, qas = "", []
+    for sentence, question, slot in facts:
+        template_start = sentence.index("{" + slot + "}")
+        filled_before = sentence[:template_start].format(**slots)
+        answer = slots[slot]
+        qas.append({"id": f"demo-{number}-{slot}", "question": question.format(**slots),
+                    "answers": [{"text": answer, "answer_start": len(context) + len(filled_before)}],
+                    "is_impossible": False})
+        context += sentence.format(**slots) + " "
+    qas.append({"id": f"demo-{number}-none", "question": rng.choice(UNANSWERABLE).format(**slots), "answers": [],
+                "is_impossible": True})
+    return {"title": slots["name"], "paragraphs": [{"context": context.strip(), "qas": qas}]}
+
+
 def main() -> None:
     with open(HERE / "tickets.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -203,6 +243,10 @@ def main() -> None:
     for _ in range(SENTENCES):
         lines += [f"{token} {tag}" for token, tag in _sentence(rng)] + [""]
     (HERE / "ner_sample.conll").write_text("\n".join(lines), encoding="utf-8")
+    rng = random.Random(SEED + 2)
+    articles = [_qa_article(rng, number) for number in range(PRODUCTS)]
+    (HERE / "qa_sample.json").write_text(json.dumps({"version": "v2.0", "data": articles}, indent=1) + "\n",
+                                         encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -133,3 +133,18 @@ def test_load_raw_reads_a_squad_folder(tmp_path):
     raw = load_raw(str(tmp_path))
     assert {name: len(split) for name, split in raw.items()} == {"train": 1, "validation": 2}
     assert raw["validation"][1]["question"] == "who visited berlin?"
+
+
+def test_the_qa_demo_loads_with_every_answer_in_its_context():
+    from workbench.core.data import load_raw
+    from workbench.demo import DEMO_DIR
+
+    rows = load_raw(str(DEMO_DIR / "qa_sample.json"))["train"]
+    assert len(rows) == 300
+    unanswerable = 0
+    for row in rows:
+        answers = row["answers"]
+        unanswerable += not answers["text"]
+        for text, start in zip(answers["text"], answers["answer_start"]):
+            assert row["context"][start:start + len(text)] == text
+    assert unanswerable == 60
