@@ -13,7 +13,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.chance import chance_warning, constant_guess_score
@@ -54,6 +54,7 @@ class Prepared:
     trainable: int
     total: int
     compute_loss: Callable | None = None  # the Trainer's compute_loss_func; None: the model's own loss
+    extra_metrics: list = field(default_factory=list)  # of extra_metrics.ExtraMetric
 
 
 def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
@@ -62,9 +63,12 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     from workbench.core.backbones import backbone_info, load_tokenizer
     from workbench.core.data import prepare, token_length_stats
     from workbench.core.encoding import encode_splits
+    from workbench.core.extra_metrics import load_extra_metrics
     from workbench.core.freezing import apply_freeze, build_layer_tree, preset_frozen
     from workbench.core.heads import load_model
     from workbench.core.losses import build_loss
+
+    extra_metrics = load_extra_metrics(config.training.extra_metrics)  # first: an unloadable id fails in seconds
 
     # Data and labels
     data = prepare(config.data, config.task.type)
@@ -102,7 +106,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters (freeze preset '{config.freeze.preset}')."))
 
     encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
-    return Prepared(data, encoded, tokenizer, model, max_length, trainable, total, compute_loss)
+    return Prepared(data, encoded, tokenizer, model, max_length, trainable, total, compute_loss, extra_metrics)
 
 
 def training_arguments(config: RunConfig, output_dir: Path, precision: str):
@@ -247,7 +251,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         eval_dataset=prepared.encoded["validation"],
         processing_class=prepared.tokenizer,
         data_collator=PaddingCollator(prepared.tokenizer, task),
-        compute_metrics=build_compute_metrics(task, prepared.data.label_names),
+        compute_metrics=build_compute_metrics(task, prepared.data.label_names, prepared.extra_metrics),
         preprocess_logits_for_metrics=reduce_logits(task),
         compute_loss_func=prepared.compute_loss,
         callbacks=callbacks,
