@@ -75,7 +75,7 @@ def test_weights_from_the_training_counts(tmp_path):
                    "multi_label")
     assert data.label_names == ["acting", "plot"]
     weights = class_weights(TaskConfig(type="multi_label", class_weights=True), data)
-    assert weights.tolist() == pytest.approx([12 / 4, 0 / 16])  # negatives / positives per label
+    assert weights.tolist() == pytest.approx([12 / 4, 1 / 16])  # negatives / positives (at least 1) per label
 
 
 def test_token_weights_count_tags(ner_conll):
@@ -133,13 +133,17 @@ def test_old_and_new_configs_load():
     assert raised.value.problems == ["task.class_weights must be true or false or a list, not 'yes'."]
 
 
-@pytest.mark.parametrize("task", ["single_label", "token"])
-def test_a_weighted_focal_run_finishes(task, tmp_path, tiny_backbone_dir):
+@pytest.mark.parametrize("task, loss, note", [
+    ("single_label", "focal", "Loss: focal, gamma 1.5; class weights from the training counts: 0 "),
+    ("token", "focal", "Loss: focal, gamma 1.5; class weights from the training counts: O "),
+    ("multi_label", "cross_entropy", "Loss: binary cross-entropy; positive weights from the training counts: acting "),
+])
+def test_a_weighted_run_finishes(task, loss, note, tmp_path, tiny_backbone_dir):
     config = tiny_task_config(tmp_path, tiny_backbone_dir, task, max_steps=6)
-    config.task.class_weights, config.task.loss, config.task.focal_gamma = True, "focal", 1.5
+    config.task.class_weights, config.task.loss, config.task.focal_gamma = True, loss, 1.5
     events = []
     result = train(config, events.append)
     assert isinstance(result, RunFinished), result
     notes = [e.text for e in events if isinstance(e, MessageLogged) and e.text.startswith("Loss:")]
-    assert len(notes) == 1 and notes[0].startswith("Loss: focal, gamma 1.5; class weights from the training counts: ")
+    assert len(notes) == 1 and notes[0].startswith(note)
     assert result.final_metrics["validation_loss"] > 0

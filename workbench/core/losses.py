@@ -65,7 +65,8 @@ def class_weights(task: TaskConfig, data: PreparedData) -> torch.Tensor | None:
     """One weight per label, in label order: typed in task.class_weights, or from the training counts.
 
     From counts, single-label, pair and token tasks weigh each class (tag) by inverse frequency,
-    total / (classes * count); multi_label weighs each label's positives by negatives / positives."""
+    total / (classes * count); multi_label weighs each label's positives by negatives / positives
+    (each count at least 1)."""
     import torch
 
     names = data.label_names
@@ -83,7 +84,7 @@ def class_weights(task: TaskConfig, data: PreparedData) -> torch.Tensor | None:
     n = torch.tensor([max(counts.get(name, 0), 1) for name in names], dtype=torch.float)
     if task.type == "multi_label":
         rows = len(data.splits["train"])
-        return (rows - n).clamp(min=0) / n
+        return (rows - n).clamp(min=1) / n
     return n.sum() / (len(n) * n)
 
 
