@@ -5,7 +5,9 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton
 from tests.ui.conftest import stop_if_running
 from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
 from workbench.core.config import RunConfig
+from workbench.core.events import EvalFinished
 from workbench.ui.main_window import MainWindow
+from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.views.model_view import ModelView
 
 pytestmark = pytest.mark.usefixtures("idle_pool")
@@ -88,3 +90,15 @@ def test_apply_class_weights_from_the_data_page(qtbot, tmp_path, tiny_backbone):
     assert window.current_config().task.class_weights is True
     assert window.isWindowModified() and not button.isEnabled()
     assert combo_with(window.model_view, True).currentText() == "From the training label counts"
+
+
+def test_an_extra_metric_is_plotted_unbounded(qtbot):
+    curves = CurvesWidget()
+    qtbot.addWidget(curves)
+    curves.set_metric("mean_prediction")
+    assert list(curves.plots["metric"].getViewBox().state["limits"]["yLimits"]) == [None, None]
+    for step, value in ((6, 1.4), (12, 2.5)):
+        curves.add_event(EvalFinished(step, 0.5, "validation", {"f1": 0.5, "mean_prediction": value}))
+    assert list(curves.live.series["metric"].y) == [1.4, 2.5]
+    curves.set_metric("f1")
+    assert list(curves.plots["metric"].getViewBox().state["limits"]["yLimits"]) == [-0.05, 1.05]
