@@ -113,3 +113,11 @@ def test_a_module_that_fails_on_the_predictions_is_one_sentence(tmp_path, tiny_c
                               "predictions (ValueError: wants probabilities); check what its module expects as "
                               "predictions and references.")
     assert result.run_dir is not None and (Path(result.run_dir) / EVENTS_FILE).is_file()  # at its first evaluation
+
+
+def test_an_empty_name_is_a_config_problem():
+    from workbench.core.config import RunConfig
+
+    config = RunConfig()
+    config.data.source, config.training.extra_metrics = "data.csv", ["accuracy", " "]
+    assert config.validate() == ["training.extra_metrics holds an empty name; list evaluate module ids or module folders."]
