@@ -2,6 +2,8 @@ import pytest
 
 from workbench.core.config import DataConfig
 from workbench.core.preflight import (
+    PreflightReport,
+    class_weight_suggestion,
     duplicate_count,
     entity_counts,
     imbalance,
@@ -82,3 +84,17 @@ def test_lengths_problem_keeps_the_rest(sentiment_csv, tmp_path):
     report = run_preflight(DataConfig(source=str(sentiment_csv)), "single_label", str(tmp_path / "not-a-model"))
     assert report.lengths is None and "has no config.json" in report.lengths_problem
     assert report.split_counts["train"] > 0
+
+
+def test_class_weights_are_suggested_above_three_to_one():
+    def report(task, counts):
+        return PreflightReport(task, {"train": sum(counts.values())}, {"train": counts}, duplicates=0)
+
+    assert class_weight_suggestion(report("single_label", {"billing": 1200, "security": 399, "other": 800})) == (
+        "'billing' has 1,200 training rows and 'security' only 399; weighing the loss by the training counts "
+        "(task.class_weights) gives the rare classes more say.")
+    assert class_weight_suggestion(report("single_label", {"a": 300, "b": 100})) is None  # exactly 3 is not more
+    assert preflight_warnings(report("single_label", {"a": 400, "b": 100}), None) == []  # a suggestion, not a warning
+    tags = {"O": 900, "B-PER": 40, "I-PER": 40, "B-LOC": 10, "I-LOC": 30}  # O is no class to compare: entities are
+    assert class_weight_suggestion(report("token", tags)).startswith("'PER' has 40 entities and 'LOC' only 10;")
+    assert class_weight_suggestion(report("token", {"O": 900, "B-PER": 30, "B-LOC": 10})) is None

@@ -54,13 +54,12 @@ def test_local_folder_and_task_head_options(qtbot, view, tiny_backbone):  # noqa
     assert (out.backbone.name, out.task.type) == (str(tiny_backbone), "pair")
     assert (out.task.dropout, out.task.class_weights) == (0.25, True)
 
-    # The task guessed on the Data page: class weights are for single-label and pair tasks only.
+    # The task guessed on the Data page: token tasks weigh their tags too.
     with qtbot.waitSignal(view.backbone_changed) as changed, qtbot.assertNotEmitted(view.changed):
         view.set_task("token")
     assert changed.args == [str(tiny_backbone), "token"]
     view.update_config(out)
-    assert (out.task.type, out.task.class_weights) == ("token", False)
-    assert not child(view, QCheckBox, "inverse class frequency").isEnabled()
+    assert (out.task.type, out.task.class_weights) == ("token", True)
 
     # The user unsets the dropout.
     with qtbot.waitSignal(view.changed):

@@ -22,6 +22,7 @@ TASKS = ("single_label", "pair", "multi_label", "token")
 FREEZE_PRESETS = ("full", "head_only", "embeddings", "lower_half", "custom")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 EVAL_STRATEGIES = ("epoch", "steps")
+LOSSES = ("cross_entropy", "focal")
 BUNDLED_BACKBONE = "bundled:all-MiniLM-L6-v2"
 
 
@@ -63,10 +64,17 @@ class BackboneConfig:
 
 @dataclass
 class TaskConfig:
+    """`class_weights` true weighs the loss by the training label counts; a list gives one weight per
+    label in label order (multi_label: each label's `pos_weight`). `focal_gamma` is read with
+    `loss` "focal"; `label_smoothing` applies to cross-entropy on single-label, pair and token tasks."""
+
     type: str = "single_label"
     dropout: float | None = None
-    class_weights: bool = False
+    class_weights: bool | list[float] = False
     max_length: int | None = None  # None: the 95th percentile of training token lengths
+    loss: str = "cross_entropy"
+    focal_gamma: float = 2.0
+    label_smoothing: float = 0.0
 
 
 @dataclass
@@ -100,6 +108,7 @@ class TrainingConfig:
     seed: int = 42
     save_total_limit: int = 2
     sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
+    extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
 
 
 @dataclass
@@ -136,6 +145,18 @@ class RunConfig:
         check(t.type != "pair" or bool(d.text_pair_column), "data.text_pair_column must name the second text column for a pair task.")
         check(t.dropout is None or 0 <= t.dropout < 1, f"task.dropout must be in [0, 1), not {t.dropout}.")
         check(t.max_length is None or 8 <= t.max_length, f"task.max_length must be at least 8, not {t.max_length}.")
+        check(not isinstance(t.class_weights, list) or (bool(t.class_weights) and all(w > 0 for w in t.class_weights)),
+              f"task.class_weights must be true, false or one positive weight per label, not {t.class_weights}.")
+        check(t.loss in LOSSES, f"task.loss '{t.loss}' is not one of {', '.join(LOSSES)}.")
+        check(t.focal_gamma >= 0, f"task.focal_gamma must not be negative, not {t.focal_gamma}.")
+        check(0 <= t.label_smoothing < 1, f"task.label_smoothing must be in [0, 1), not {t.label_smoothing}.")
+        check(t.type != "multi_label" or t.loss != "focal",
+              "task.loss 'focal' is for single-label, pair and token tasks; a multi_label task uses binary "
+              "cross-entropy (weigh its labels with task.class_weights).")
+        check(t.type != "multi_label" or t.label_smoothing == 0,
+              "task.label_smoothing applies to single-label, pair and token tasks; set it to 0 for a multi_label task.")
+        check(t.loss != "focal" or t.label_smoothing == 0,
+              "task.label_smoothing applies to the cross_entropy loss only; set it to 0 with task.loss 'focal'.")
         check(f.preset in FREEZE_PRESETS, f"freeze.preset '{f.preset}' is not one of {', '.join(FREEZE_PRESETS)}.")
         check(bool(self.backbone.name.strip()), "backbone.name is empty: name the bundled backbone, a model folder or a Hub id.")
         check(tr.learning_rate is None or tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
@@ -153,6 +174,8 @@ class RunConfig:
         check(tr.early_stopping_patience is None or tr.early_stopping_patience >= 1, "training.early_stopping_patience must be at least 1 when set.")
         check(tr.save_total_limit >= 1, "training.save_total_limit must be at least 1.")
         check(bool(tr.metric_for_best), "training.metric_for_best is empty: name a metric such as f1 or accuracy.")
+        check(all(name.strip() for name in tr.extra_metrics),
+              "training.extra_metrics holds an empty name; list evaluate module ids or module folders.")
         check(bool(self.output.runs_root), "output.runs_root is empty: name the folder that holds the runs.")
         return problems
 

@@ -1,17 +1,16 @@
 """Built-in metrics with scikit-learn and seqeval (what `evaluate`'s f1 and seqeval modules wrap).
 
-`evaluate` stays the way to add further metrics: `load_extra_metric` takes a module id (online)
-or a local module folder.
+Further `evaluate` modules (training.extra_metrics) are computed beside them: workbench.core.extra_metrics.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.extra_metrics import ExtraMetric, extra_metric_values
 from workbench.core.inference import sigmoid
 
 
@@ -81,35 +80,22 @@ def reduce_logits(task: str) -> Callable:
     return reduce
 
 
-def build_compute_metrics(task: str, label_names: list[str]) -> Callable:
-    """Trainer's `compute_metrics` for a task, fed by `reduce_logits`."""
+def build_compute_metrics(task: str, label_names: list[str], extras: Sequence[ExtraMetric] = ()) -> Callable:
+    """Trainer's `compute_metrics` for a task, fed by `reduce_logits`; `extras` are added beside the built-in ones."""
 
     def compute(eval_pred) -> dict[str, float]:
         preds, labels = eval_pred.predictions, eval_pred.label_ids
         if isinstance(preds, tuple):
             preds = preds[0]
         if task == "token":
-            return token_metrics(labels, preds, label_names)
-        if task == "multi_label":
-            return multilabel_metrics(labels, sigmoid(preds))
-        return classification_metrics(labels, preds, len(label_names))
+            out = token_metrics(labels, preds, label_names)
+        elif task == "multi_label":
+            preds = sigmoid(preds)
+            out = multilabel_metrics(labels, preds)
+        else:
+            out = classification_metrics(labels, preds, len(label_names))
+        if extras:
+            out.update(extra_metric_values(list(extras), task, preds, labels, set(out)))
+        return out
 
     return compute
-
-
-def load_extra_metric(name_or_folder: str):
-    """An `evaluate` metric by Hub module id (needs network) or a local module folder."""
-    import evaluate
-
-    from workbench.core.hub import ensure_hub_reachable, is_hub_id
-
-    if is_hub_id(name_or_folder):
-        ensure_hub_reachable(name_or_folder, "metric")
-    try:
-        return evaluate.load(name_or_folder)
-    except (FileNotFoundError, ImportError, ValueError) as exc:
-        logging.getLogger(__name__).info("Loading the metric %s failed", name_or_folder, exc_info=True)
-        raise WorkbenchError(
-            f"The metric '{name_or_folder}' could not be loaded; name an evaluate metric, or a folder that holds "
-            "one metric script and the packages it imports."
-        ) from exc

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
     from workbench.core.data import LengthStats
 
-IMBALANCE_RATIO = 5.0
+IMBALANCE_RATIO = 5.0  # warn above it
+WEIGHTS_RATIO = 3.0  # suggest class weights above it
 _EXAMPLE_TOKENS = 12
 
 
@@ -41,14 +42,14 @@ class Imbalance:
         return self.largest_count / self.smallest_count if self.smallest_count else math.inf
 
 
-def imbalance(label_counts: Mapping[str, int]) -> Imbalance | None:
-    """The most and the least frequent label, when the first outnumbers the second more than IMBALANCE_RATIO times."""
+def imbalance(label_counts: Mapping[str, int], ratio: float = IMBALANCE_RATIO) -> Imbalance | None:
+    """The most and the least frequent label, when the first outnumbers the second more than `ratio` times."""
     if len(label_counts) < 2:
         return None
     largest = max(label_counts, key=label_counts.__getitem__)
     smallest = min(label_counts, key=label_counts.__getitem__)
     found = Imbalance(largest, label_counts[largest], smallest, label_counts[smallest])
-    return found if found.ratio > IMBALANCE_RATIO else None
+    return found if found.ratio > ratio else None
 
 
 def duplicate_count(train_texts: pa.Array | Iterable[str], validation_texts: pa.Array | Iterable[str]) -> int:
@@ -151,14 +152,29 @@ def run_preflight(config: DataConfig, task: str, backbone: str) -> PreflightRepo
     return report
 
 
+def class_weight_suggestion(report: PreflightReport) -> str | None:
+    """A sentence suggesting task.class_weights when the largest class outnumbers the smallest more than
+    WEIGHTS_RATIO times in the training split (entity types for token tasks), else None."""
+    counts, unit = _training_counts(report)
+    found = imbalance(counts, WEIGHTS_RATIO)
+    if not found:
+        return None
+    return (f"'{found.largest}' has {found.largest_count:,} {unit} and '{found.smallest}' only {found.smallest_count:,}; "
+            "weighing the loss by the training counts (task.class_weights) gives the rare classes more say.")
+
+
+def _training_counts(report: PreflightReport) -> tuple[dict[str, int], str]:
+    """Training counts per class and what they count: entities by type for token tasks, else rows."""
+    counts = report.label_counts.get("train", {})
+    if report.task == "token":
+        return entity_counts(counts), "entities"
+    return counts, "training rows"
+
+
 def preflight_warnings(report: PreflightReport, max_length: int | None) -> list[str]:
     """One sentence per problem; `max_length` None means the suggested one (the train p95)."""
     warnings: list[str] = []
-    counts = report.label_counts.get("train", {})
-    if report.task == "token":
-        counts, unit = entity_counts(counts), "entities"
-    else:
-        unit = "training rows"
+    counts, unit = _training_counts(report)
     found = imbalance(counts)
     if found:
         advice = "; class weights can help" if report.task in ("single_label", "pair") else ""

@@ -12,7 +12,8 @@ import errno
 import logging
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.chance import chance_warning, constant_guess_score
@@ -52,6 +53,8 @@ class Prepared:
     max_length: int
     trainable: int
     total: int
+    compute_loss: Callable | None = None  # the Trainer's compute_loss_func; None: the model's own loss
+    extra_metrics: list = field(default_factory=list)  # of extra_metrics.ExtraMetric
 
 
 def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
@@ -60,8 +63,12 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     from workbench.core.backbones import backbone_info, load_tokenizer
     from workbench.core.data import prepare, token_length_stats
     from workbench.core.encoding import encode_splits
+    from workbench.core.extra_metrics import load_extra_metrics
     from workbench.core.freezing import apply_freeze, build_layer_tree, preset_frozen
     from workbench.core.heads import load_model
+    from workbench.core.losses import build_loss
+
+    extra_metrics = load_extra_metrics(config.training.extra_metrics)  # first: an unloadable id fails in seconds
 
     # Data and labels
     data = prepare(config.data, config.task.type)
@@ -73,6 +80,9 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
         top = sorted(per_label.items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {n}" for name, n in top[:12]) + (f", and {len(top) - 12} more" if len(top) > 12 else "")
         emit(MessageLogged(f"Labels in {split}: {shown}."))
+    compute_loss, loss_note = build_loss(config.task, data)
+    if loss_note:
+        emit(MessageLogged(loss_note))
 
     # Tokenizer and max_length (the 95th percentile of training lengths unless set)
     tokenizer = load_tokenizer(config.backbone.name)
@@ -96,7 +106,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters (freeze preset '{config.freeze.preset}')."))
 
     encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
-    return Prepared(data, encoded, tokenizer, model, max_length, trainable, total)
+    return Prepared(data, encoded, tokenizer, model, max_length, trainable, total, compute_loss, extra_metrics)
 
 
 def training_arguments(config: RunConfig, output_dir: Path, precision: str):
@@ -140,27 +150,6 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         disable_tqdm=True,
         dataloader_pin_memory=pick_device() == "cuda",
     )
-
-
-def class_weight_loss(weights):
-    """A `compute_loss_func` with class weights (inverse frequency) for imbalanced single-label data."""
-    import torch
-
-    def loss(outputs, labels, num_items_in_batch=None):
-        logits = outputs["logits"]
-        return torch.nn.functional.cross_entropy(logits, labels, weight=weights.to(logits.device, logits.dtype))
-
-    return loss
-
-
-def _class_weights(data, task: str):
-    import torch
-
-    if task not in ("single_label", "pair"):
-        raise WorkbenchError("task.class_weights applies to single-label and pair tasks only.")
-    counts = data.label_counts()["train"]
-    n = torch.tensor([max(counts.get(name, 0), 1) for name in data.label_names], dtype=torch.float)
-    return n.sum() / (len(n) * n)
 
 
 def train(config: RunConfig, sink: EventSink | None = None, control: RunControl | None = None,
@@ -262,9 +251,9 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         eval_dataset=prepared.encoded["validation"],
         processing_class=prepared.tokenizer,
         data_collator=PaddingCollator(prepared.tokenizer, task),
-        compute_metrics=build_compute_metrics(task, prepared.data.label_names),
+        compute_metrics=build_compute_metrics(task, prepared.data.label_names, prepared.extra_metrics),
         preprocess_logits_for_metrics=reduce_logits(task),
-        compute_loss_func=class_weight_loss(_class_weights(prepared.data, task)) if config.task.class_weights else None,
+        compute_loss_func=prepared.compute_loss,
         callbacks=callbacks,
         optimizer_cls_and_kwargs=(LazyAdamW, Trainer.get_optimizer_cls_and_kwargs(args)[1]) if sparse else None,
     )

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.data_view.task_guessed.connect(self.model_view.set_task)
+        self.data_view.class_weights_applied.connect(self.model_view.use_class_weights)
         self.model_view.backbone_changed.connect(self.freeze_view.set_backbone)
         self.model_view.backbone_changed.connect(self.data_view.set_backbone)
         self.train_view.start_requested.connect(self._on_train_start_requested)

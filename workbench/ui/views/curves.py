@@ -21,6 +21,7 @@ from workbench.core.events import EvalFinished, Event, StepLogged
 
 REDRAW_MS = 80
 EMA_WEIGHT = 0.7  # the previous smoothed value's share, as TensorBoard's smoothing slider
+SHARE_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall")  # the built-in ones, in [0, 1]
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
 
@@ -172,7 +173,7 @@ class CurvesWidget(QWidget):
         self._metric = name
         plot = self.plots["metric"]
         plot.setTitle(f"Validation {name}", color=self._foreground)
-        bounded = name != "loss"  # the other metrics are shares, in [0, 1]
+        bounded = name in SHARE_METRICS  # an extra evaluate metric may take any value
         plot.setLimits(yMin=-0.05 if bounded else None, yMax=1.05 if bounded else None)
 
     def add_event(self, event: Event) -> None:

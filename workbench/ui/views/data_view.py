@@ -73,6 +73,7 @@ class DataView(QWidget):
     loaded = Signal(str)  # the source, opened and previewed
     checked = Signal()  # the pre-flight check of the current mapping is shown
     failed = Signal(str)  # opening or checking failed; the sentence is also shown on the page
+    class_weights_applied = Signal()  # the user took the suggestion to weigh the loss (the Model page's Loss)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -147,6 +148,15 @@ class DataView(QWidget):
         self._warnings.setWordWrap(True)
         self._warnings.setTextFormat(Qt.TextFormat.RichText)
         self._truncated.setWordWrap(True)
+        self._suggestion = QLabel(wordWrap=True)
+        self._apply_weights = QPushButton("Apply class weights")
+        self._apply_weights.setToolTip("Sets task.class_weights: the Model page's Loss group weighs by the training counts.")
+        suggestion = QVBoxLayout()
+        suggestion.setContentsMargins(0, 0, 0, 0)
+        suggestion.addWidget(self._suggestion)
+        suggestion.addWidget(self._apply_weights, 0, Qt.AlignmentFlag.AlignLeft)
+        self._suggestion_box = QWidget()
+        self._suggestion_box.setLayout(suggestion)
         length = QHBoxLayout()
         length.addWidget(QLabel("max_length:"))
         length.addWidget(self._max_length, 1)
@@ -154,6 +164,7 @@ class DataView(QWidget):
         side.addLayout(length)
         side.addWidget(self._truncated)
         side.addWidget(self._warnings)
+        side.addWidget(self._suggestion_box)
         side.addStretch(1)
         side_panel = QWidget()
         side_panel.setLayout(side)
@@ -193,6 +204,7 @@ class DataView(QWidget):
         self._delimiter.editingFinished.connect(self._on_mapping_activated)
         self._validation.valueChanged.connect(self._on_mapping_activated)
         self._max_length.valueChanged.connect(self._on_max_length_changed)
+        self._apply_weights.clicked.connect(self._on_apply_weights_clicked)
         self._show_task_fields()
         self._show_report()
 
@@ -265,6 +277,12 @@ class DataView(QWidget):
         from workbench.core.preflight import preflight_warnings
 
         return preflight_warnings(self._report, self._chosen_max_length()) if self._report else []
+
+    def suggestion(self) -> str | None:
+        """The pre-flight suggestion to weigh the loss by class, shown with its Apply button."""
+        from workbench.core.preflight import class_weight_suggestion
+
+        return class_weight_suggestion(self._report) if self._report else None
 
     def error(self) -> str:
         return self._status.error()
@@ -357,6 +375,12 @@ class DataView(QWidget):
         self._check_soon()
         self.changed.emit()
 
+    def _on_apply_weights_clicked(self) -> None:
+        self._apply_weights.setEnabled(False)
+        self._apply_weights.setText("Class weights applied (Model page, Loss)")
+        self.class_weights_applied.emit()
+        self.changed.emit()
+
     def _on_max_length_changed(self) -> None:
         self._show_lengths()
         self.changed.emit()
@@ -419,6 +443,11 @@ class DataView(QWidget):
     def _show_report(self) -> None:
         report = self._report
         self._plots.show_counts(report)
+        suggestion = self.suggestion()
+        self._suggestion.setText(suggestion or "")
+        self._suggestion_box.setVisible(suggestion is not None)
+        self._apply_weights.setEnabled(True)
+        self._apply_weights.setText("Apply class weights")
         if report is not None and report.lengths is not None:
             self._max_length.setMaximum(report.lengths.model_max)
             self._max_length.setSpecialValueText(f"Auto ({report.lengths.suggested_max_length})")

@@ -1,5 +1,5 @@
-"""The Model page: the backbone (bundled, a local folder or a Hub id) with its size facts, and the
-task head with its options."""
+"""The Model page: the backbone (bundled, a local folder or a Hub id) with its size facts, the
+task head with its options, and the loss (class weights, focal loss, label smoothing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.backbones import ModelInfo
-from workbench.core.config import BUNDLED_BACKBONE, RunConfig
+from workbench.core.config import BUNDLED_BACKBONE, RunConfig, TaskConfig
 from workbench.core.hub import is_hub_id
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.settings import last_folder, remember_folder
@@ -27,7 +27,8 @@ TASK_HINTS = {
     "multi_label": "Any number of labels per text, each a yes/no decision.",
     "token": "One tag per word, e.g. B-PER / I-PER / O for named entities.",
 }
-WEIGHTED_TASKS = ("single_label", "pair")  # where the engine supports class weights
+LOSS_LABELS = {"cross_entropy": "Cross-entropy", "focal": "Focal"}
+TYPED = "typed"  # the class-weights choice that keeps the run config's list of weights
 BUNDLED, FOLDER, HUB = range(3)
 
 
@@ -103,17 +104,42 @@ class ModelView(QWidget):
         dropout.addWidget(self._set_dropout)
         dropout.addWidget(self._dropout)
         dropout.addStretch(1)
-        self._class_weights = QCheckBox("Weight the loss by inverse class frequency (helps with imbalanced classes)")
         head = QGroupBox("Task head")
         head_form = QFormLayout(head)
         head_form.addRow("Task:", self._task)
         head_form.addRow("", self._task_hint)
         head_form.addRow("Classifier dropout:", dropout)
-        head_form.addRow("Class weights:", self._class_weights)
+
+        self._typed_weights: list[float] = []
+        self._class_weights = QComboBox(toolTip="Weigh each class by inverse frequency in the training split "
+                                        "(multi-label: each label's positives by negatives / positives).")
+        self._class_weights.addItem("Off", False)
+        self._class_weights.addItem("From the training label counts", True)
+        self._loss = QComboBox()
+        for loss, text in LOSS_LABELS.items():
+            self._loss.addItem(text, loss)
+        self._gamma = QDoubleSpinBox(prefix="gamma ", toolTip="Focal loss: how much less the well-classified "
+                                     "examples count (0 is cross-entropy).")
+        self._gamma.setRange(0.0, 20.0)
+        self._gamma.setSingleStep(0.5)
+        self._smoothing = QDoubleSpinBox(toolTip="The share of each target spread over the other classes.")
+        self._smoothing.setDecimals(3)
+        self._smoothing.setRange(0.0, 0.95)
+        self._smoothing.setSingleStep(0.05)
+        loss_row = QHBoxLayout()
+        loss_row.addWidget(self._loss)
+        loss_row.addWidget(self._gamma)
+        loss_row.addStretch(1)
+        loss = QGroupBox("Loss")
+        loss_form = QFormLayout(loss)
+        loss_form.addRow("Class weights:", self._class_weights)
+        loss_form.addRow("Loss:", loss_row)
+        loss_form.addRow("Label smoothing:", self._smoothing)
 
         layout = QVBoxLayout(self)
         layout.addWidget(backbone)
         layout.addWidget(head)
+        layout.addWidget(loss)
         layout.addStretch(1)
 
         self._kind.idClicked.connect(self._on_backbone_edited)
@@ -126,7 +152,10 @@ class ModelView(QWidget):
         self._task.activated.connect(self._on_task_activated)
         self._set_dropout.clicked.connect(self._on_set_dropout_clicked)
         self._dropout.valueChanged.connect(self.changed)
-        self._class_weights.clicked.connect(self.changed)
+        self._class_weights.activated.connect(self.changed)
+        self._loss.activated.connect(self._on_loss_activated)
+        self._gamma.valueChanged.connect(self.changed)
+        self._smoothing.valueChanged.connect(self.changed)
         self._show_task_options()
 
     # --- the page contract ------------------------------------------------------------------
@@ -148,7 +177,7 @@ class ModelView(QWidget):
         self._set_dropout.setChecked(config.task.dropout is not None)
         with QSignalBlocker(self._dropout):
             self._dropout.setValue(config.task.dropout if config.task.dropout is not None else 0.1)
-        self._class_weights.setChecked(config.task.class_weights)
+        self._show_loss(config.task)
         self._show_task_options()
         self._refresh_backbone()
 
@@ -157,7 +186,17 @@ class ModelView(QWidget):
         config.backbone.allow_pickle_weights = self._pickle.isChecked()
         config.task.type = self.task()
         config.task.dropout = round(self._dropout.value(), 4) if self._set_dropout.isChecked() else None
-        config.task.class_weights = self._class_weights.isChecked() and self.task() in WEIGHTED_TASKS
+        weights = self._class_weights.currentData()
+        config.task.class_weights = list(self._typed_weights) if weights == TYPED else weights
+        multi = self.task() == "multi_label"  # binary cross-entropy, unsmoothed
+        config.task.loss = "cross_entropy" if multi else self._loss.currentData()
+        config.task.focal_gamma = round(self._gamma.value(), 4)
+        smoothed = not multi and config.task.loss == "cross_entropy"
+        config.task.label_smoothing = round(self._smoothing.value(), 4) if smoothed else 0.0
+
+    def use_class_weights(self) -> None:
+        """Weigh the loss by the training counts, as the Data page's suggestion offers."""
+        self._class_weights.setCurrentIndex(self._class_weights.findData(True))
 
     def set_task(self, task: str) -> None:
         """Follow the task the Data page guessed or the user picked there."""
@@ -213,6 +252,10 @@ class ModelView(QWidget):
         self._show_task_options()
         self.changed.emit()
 
+    def _on_loss_activated(self, _index: int) -> None:
+        self._show_task_options()
+        self.changed.emit()
+
     def _on_call_returned(self, info: ModelInfo) -> None:
         self._facts["model_type"].setText(info.model_type)
         self._facts["parameters"].setText(f"{info.parameters / 1e6:,.1f} million ({info.parameters:,})")
@@ -252,5 +295,23 @@ class ModelView(QWidget):
 
     def _show_task_options(self) -> None:
         self._task_hint.setText(TASK_HINTS[self.task()])
-        self._class_weights.setEnabled(self.task() in WEIGHTED_TASKS)
         self._dropout.setEnabled(self._set_dropout.isChecked())
+        multi, focal = self.task() == "multi_label", self._loss.currentData() == "focal"
+        self._loss.setEnabled(not multi)
+        self._gamma.setEnabled(focal and not multi)
+        self._smoothing.setEnabled(not focal and not multi)
+
+    def _show_loss(self, task: TaskConfig) -> None:
+        """The config's loss options; a typed list of weights gets its own choice, kept as it is."""
+        typed = self._class_weights.findData(TYPED)
+        if typed >= 0:
+            self._class_weights.removeItem(typed)
+        choice = task.class_weights
+        if isinstance(choice, list):
+            self._typed_weights, choice = list(choice), TYPED
+            self._class_weights.addItem(f"Typed in the run config: {', '.join(f'{w:g}' for w in task.class_weights)}", TYPED)
+        self._class_weights.setCurrentIndex(self._class_weights.findData(choice))
+        self._loss.setCurrentIndex(self._loss.findData(task.loss))
+        with QSignalBlocker(self._gamma), QSignalBlocker(self._smoothing):
+            self._gamma.setValue(task.focal_gamma)
+            self._smoothing.setValue(task.label_smoothing)
