@@ -47,6 +47,27 @@ class UnfreezeSchedule:
         return out
 
 
+def node_labels(tree: LayerNode, frozen: list[str], schedule: UnfreezeSchedule) -> dict[str, str]:
+    """When each node of the tree starts training: its own or its layer's label, "frozen" where the
+    mask froze it whole, "from the start" for the head and the rest; nodes holding layers that
+    join at different times have none."""
+    scheduled = schedule.labels()
+    out: dict[str, str] = {}
+
+    def visit(node: LayerNode, inherited: str | None) -> set[str]:
+        label = scheduled.get(node.path, inherited)
+        if not trainable_under(node, frozen):
+            label = "frozen"
+        below = set().union(*(visit(child, label) for child in node.children)) if node.children else set()
+        if label is None and len(below) > 1:
+            return below
+        out[node.path] = label or next(iter(below), "from the start")
+        return {out[node.path]}
+
+    visit(tree, None)
+    return out
+
+
 def plan_unfreezing(tree: LayerNode, frozen: list[str], freeze: FreezeConfig) -> UnfreezeSchedule | None:
     """The schedule of `freeze` over a model's tree with the mask `frozen`; None when it is off."""
     if freeze.unfreeze_start_layers is None:
