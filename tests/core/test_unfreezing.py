@@ -77,6 +77,10 @@ def test_layers_join_every_two_steps_in_order(tiny_config, tiny_backbone_dir):
     at_4 = checkpoint(result, 4)  # layer 1 trained steps 3 and 4; layer 0 and the embeddings were waiting
     assert moved(at_4, initial, "bert.encoder.layer.1.") and moved(at_4, initial, "bert.pooler.")
     assert not moved(at_4, initial, "bert.encoder.layer.0.") and not moved(at_4, initial, "bert.embeddings.")
+    # every parameter is in the optimizer from the start, but AdamW keeps no moments for one without a gradient
+    optimizer = torch.load(Path(result.run_dir) / "checkpoints" / "checkpoint-4" / "optimizer.pt", weights_only=True)
+    assert sum(len(g["params"]) for g in optimizer["param_groups"]) == len(at_4)
+    assert len(optimizer["state"]) == len([n for n in at_4 if n.startswith(("classifier.", "bert.pooler.", f"{LAYERS[0]}."))])
     at_8 = checkpoint(result, 8)  # the embeddings joined after step 6, with sparse rows, as a full fine-tune
     assert moved(at_8, initial, "bert.encoder.layer.0.") and moved(at_8, initial, "bert.embeddings.word_embeddings.")
     assert any("sparse gradients" in e.text for e in events.of(MessageLogged))
@@ -107,6 +111,7 @@ def test_a_layer_joins_at_each_epoch_start(tiny_config):
 
 
 def test_a_resumed_run_restores_the_trainable_layers_and_ends_where_an_uninterrupted_one_does(tiny_config):
+    tiny_config.training.layer_lr_decay = 0.8  # and its optimizer groups, one per layer, load back
     tiny_config.freeze.unfreeze_start_layers = 0
     tiny_config.freeze.unfreeze_every_steps = 2
     tiny_config.training.max_steps = 8
@@ -128,6 +133,12 @@ def test_a_resumed_run_restores_the_trainable_layers_and_ends_where_an_uninterru
     weights = [checkpoint(run, 8) for run in (straight, resumed)]
     for name in weights[0]:
         torch.testing.assert_close(weights[1][name], weights[0][name], msg=name)
+    ends = [Path(run.run_dir) / "checkpoints" / "checkpoint-8" / "optimizer.pt" for run in (straight, resumed)]
+    optimizers = [torch.load(end, weights_only=True) for end in ends]
+    assert [g["initial_lr"] for g in optimizers[1]["param_groups"]] == [g["initial_lr"] for g in optimizers[0]["param_groups"]]
+    assert optimizers[1]["state"].keys() == optimizers[0]["state"].keys()
+    for index in optimizers[0]["state"]:
+        torch.testing.assert_close(optimizers[1]["state"][index]["exp_avg_sq"], optimizers[0]["state"][index]["exp_avg_sq"])
 
 
 def test_more_start_layers_than_the_model_has_is_one_sentence(tiny_config):
