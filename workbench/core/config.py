@@ -79,10 +79,17 @@ class TaskConfig:
 
 @dataclass
 class FreezeConfig:
-    """A preset, or `custom` with the dotted module paths of the frozen nodes in `frozen`."""
+    """A preset, or `custom` with the dotted module paths of the frozen nodes in `frozen`.
+
+    Gradual unfreezing (on when `unfreeze_start_layers` is set) starts with the head and the top
+    `unfreeze_start_layers` encoder layers trainable and adds one more layer, top-down and then the
+    embeddings, every `unfreeze_every_steps` optimizer steps (None: at each epoch start). The mask
+    above is the floor: a node it freezes never joins."""
 
     preset: str = "full"
     frozen: list[str] = field(default_factory=list)
+    unfreeze_start_layers: int | None = None
+    unfreeze_every_steps: int | None = None
 
 
 @dataclass
@@ -109,6 +116,8 @@ class TrainingConfig:
     save_total_limit: int = 2
     sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
     extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
+    layer_lr_decay: float = 1.0  # encoder layer i of L trains at decay ** (L - 1 - i) times the rate; 1.0: off
+    head_lr_multiplier: float = 1.0  # the task head's rate, as a multiple of the top layer's
 
 
 @dataclass
@@ -158,6 +167,12 @@ class RunConfig:
         check(t.loss != "focal" or t.label_smoothing == 0,
               "task.label_smoothing applies to the cross_entropy loss only; set it to 0 with task.loss 'focal'.")
         check(f.preset in FREEZE_PRESETS, f"freeze.preset '{f.preset}' is not one of {', '.join(FREEZE_PRESETS)}.")
+        check(f.unfreeze_start_layers is None or f.unfreeze_start_layers >= 0,
+              f"freeze.unfreeze_start_layers must not be negative, not {f.unfreeze_start_layers}.")
+        check(f.unfreeze_every_steps is None or f.unfreeze_every_steps >= 1,
+              f"freeze.unfreeze_every_steps must be at least 1 when set, not {f.unfreeze_every_steps}.")
+        check(f.unfreeze_every_steps is None or f.unfreeze_start_layers is not None,
+              "freeze.unfreeze_every_steps is set but freeze.unfreeze_start_layers is empty: set it (0 for the head alone) to turn gradual unfreezing on.")
         check(bool(self.backbone.name.strip()), "backbone.name is empty: name the bundled backbone, a model folder or a Hub id.")
         check(tr.learning_rate is None or tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
         check(tr.batch_size >= 1, f"training.batch_size must be at least 1, not {tr.batch_size}.")
@@ -166,6 +181,8 @@ class RunConfig:
         check(0 <= tr.warmup_ratio < 1, f"training.warmup_ratio must be in [0, 1), not {tr.warmup_ratio}.")
         check(tr.weight_decay >= 0, f"training.weight_decay must not be negative, not {tr.weight_decay}.")
         check(tr.max_grad_norm >= 0, f"training.max_grad_norm must not be negative, not {tr.max_grad_norm}.")
+        check(0 < tr.layer_lr_decay <= 1, f"training.layer_lr_decay must be in (0, 1], not {tr.layer_lr_decay}.")
+        check(tr.head_lr_multiplier > 0, f"training.head_lr_multiplier must be positive, not {tr.head_lr_multiplier}.")
         check(tr.gradient_accumulation_steps >= 1, "training.gradient_accumulation_steps must be at least 1.")
         check(tr.precision in PRECISIONS, f"training.precision '{tr.precision}' is not one of {', '.join(PRECISIONS)}.")
         check(tr.eval_strategy in EVAL_STRATEGIES, f"training.eval_strategy '{tr.eval_strategy}' is not one of {', '.join(EVAL_STRATEGIES)}.")

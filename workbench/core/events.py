@@ -66,6 +66,16 @@ class CheckpointSaved:
 
 
 @dataclass(frozen=True)
+class LayersUnfrozen:
+    """Gradual unfreezing: the nodes in `paths` train from the step after `step` on."""
+
+    step: int
+    paths: list[str]
+    trainable_params: int
+    kind: str = "layers_unfrozen"
+
+
+@dataclass(frozen=True)
 class MessageLogged:
     text: str
     level: str = "info"
@@ -94,7 +104,8 @@ class RunFailed:
 
 
 Event = (
-    RunStarted | StepLogged | ProgressReported | EvalFinished | CheckpointSaved | MessageLogged | RunFinished | RunFailed
+    RunStarted | StepLogged | ProgressReported | EvalFinished | CheckpointSaved | LayersUnfrozen | MessageLogged
+    | RunFinished | RunFailed
 )
 EventSink = Callable[[Event], None]
 

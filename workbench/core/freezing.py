@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from workbench.core.config import FreezeConfig
 from workbench.core.errors import WorkbenchError
 
 
@@ -42,7 +43,7 @@ def build_layer_tree(model) -> LayerNode:
 
     def build(path: str, module) -> LayerNode:
         label = path.rpartition(".")[2] or type(module).__name__
-        is_head = bool(path) and not _is_under(path, head_prefix)
+        is_head = bool(path) and not is_under(path, head_prefix)
         node = LayerNode(path=path, name=label, own_params=owner.get(path, 0), is_head=is_head)
         for child_name, child in module.named_children():
             child_path = f"{path}.{child_name}" if path else child_name
@@ -55,7 +56,8 @@ def build_layer_tree(model) -> LayerNode:
     return build("", model)
 
 
-def _is_under(path: str, prefix: str) -> bool:
+def is_under(path: str, prefix: str) -> bool:
+    """Whether the module or parameter `path` is `prefix` or lies inside it."""
     return path == prefix or path.startswith(prefix + ".")
 
 
@@ -92,6 +94,11 @@ def preset_frozen(tree: LayerNode, preset: str) -> list[str]:
     raise WorkbenchError(f"freeze.preset '{preset}' is not a preset this model supports.")
 
 
+def mask_paths(tree: LayerNode, freeze: FreezeConfig) -> list[str]:
+    """The frozen node paths of a freeze config: its preset's, or its own list when custom."""
+    return list(freeze.frozen) if freeze.preset == "custom" else preset_frozen(tree, freeze.preset)
+
+
 def check_frozen(tree: LayerNode, frozen: Iterable[str]) -> None:
     for path in frozen:
         node = tree.find(path)
@@ -102,7 +109,7 @@ def check_frozen(tree: LayerNode, frozen: Iterable[str]) -> None:
 
 
 def is_frozen(param_name: str, frozen: Iterable[str]) -> bool:
-    return any(_is_under(param_name, path) for path in frozen)
+    return any(is_under(param_name, path) for path in frozen)
 
 
 def apply_freeze(model, frozen: Iterable[str]) -> tuple[int, int]:
@@ -124,7 +131,7 @@ def trainable_under(tree: LayerNode, frozen: Iterable[str]) -> int:
     frozen = list(frozen)
 
     def count(node: LayerNode) -> int:
-        if any(_is_under(node.path, path) for path in frozen if node.path):
+        if any(is_under(node.path, path) for path in frozen if node.path):
             return 0
         return node.own_params + sum(count(c) for c in node.children)
 

@@ -64,7 +64,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     from workbench.core.data import prepare, token_length_stats
     from workbench.core.encoding import encode_splits
     from workbench.core.extra_metrics import load_extra_metrics
-    from workbench.core.freezing import apply_freeze, build_layer_tree, preset_frozen
+    from workbench.core.freezing import apply_freeze, build_layer_tree, mask_paths
     from workbench.core.heads import load_model
     from workbench.core.losses import build_loss
 
@@ -101,8 +101,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     set_seed(config.training.seed)
     model = load_model(config.backbone, config.task, data.label_names)
     tree = build_layer_tree(model)
-    frozen = config.freeze.frozen if config.freeze.preset == "custom" else preset_frozen(tree, config.freeze.preset)
-    trainable, total = apply_freeze(model, frozen)
+    trainable, total = apply_freeze(model, mask_paths(tree, config.freeze))
     emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters (freeze preset '{config.freeze.preset}')."))
 
     encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
@@ -220,9 +219,12 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.distributed import world_size
     from workbench.core.encoding import PaddingCollator
     from workbench.core.evaluation import write_results
+    from workbench.core.freezing import build_layer_tree, mask_paths
+    from workbench.core.layer_rates import describe_rates, layer_rates, trainable_multipliers
     from workbench.core.metrics import build_compute_metrics, reduce_logits
     from workbench.core.results import RESULTS, SPLITS
     from workbench.core.sparse_embeddings import LazyAdamW, plan_sparse_embeddings, set_sparse_embeddings
+    from workbench.core.unfreezing import UnfreezingCallback, plan_unfreezing
 
     task = config.task.type
     plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),
@@ -244,6 +246,16 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    tree = build_layer_tree(prepared.model)
+    rates = layer_rates(tree, t.layer_lr_decay, t.head_lr_multiplier)
+    frozen = mask_paths(tree, config.freeze)
+    unfreezing = plan_unfreezing(tree, frozen, config.freeze)
+    if not rates.uniform:
+        emit(MessageLogged(describe_rates(tree, rates)))
+    if unfreezing is not None:
+        callbacks.append(UnfreezingCallback(prepared.model, unfreezing, frozen, emit))
+    # gradual unfreezing needs the layers that join later in the optimizer already, so it takes its groups too
+    held = None if rates.uniform and unfreezing is None else trainable_multipliers(prepared.model, rates)
     trainer = _trainer_class()(
         model=prepared.model,
         args=args,
@@ -256,6 +268,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         compute_loss_func=prepared.compute_loss,
         callbacks=callbacks,
         optimizer_cls_and_kwargs=(LazyAdamW, Trainer.get_optimizer_cls_and_kwargs(args)[1]) if sparse else None,
+        held_parameters=held,
     )
     trainer.remove_callback(PrinterCallback)  # our events are the only report
     total_steps = _total_steps(trainer, config)
@@ -310,6 +323,7 @@ def _trainer_class():
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
     from workbench.core.callbacks import EventCallback
+    from workbench.core.layer_rates import optimizer_groups
     from workbench.core.sparse_embeddings import clip_grad_norm_, has_sparse_grads
 
     class WorkbenchTrainer(Trainer):
@@ -318,6 +332,22 @@ def _trainer_class():
         9 minutes for 1M training rows, and a 120 ms freeze of the GUI at each evaluation of RT."""
 
         loss_is_scaled_for_ga = False  # every head's loss is a batch mean: divide it by the accumulation steps
+
+        def __init__(self, *args, held_parameters: dict[str, float] | None = None, **kwargs):
+            """`held_parameters`: the name and learning-rate multiplier of every parameter the optimizer
+            holds (layer_rates.py); None keeps the Trainer's own two groups of the trainable ones."""
+            self.held_parameters = held_parameters
+            super().__init__(*args, **kwargs)
+
+        def create_optimizer(self, model=None):
+            if self.held_parameters is None or self.optimizer is not None:
+                return super().create_optimizer(model)
+            model = self.model if model is None else model
+            optimizer_cls, kwargs = self.optimizer_cls_and_kwargs or self.get_optimizer_cls_and_kwargs(self.args, model)
+            groups = optimizer_groups(model.named_parameters(), self.held_parameters, self.get_decay_parameter_names(model),
+                                      self.args.weight_decay, self.args.learning_rate)
+            self.optimizer = optimizer_cls(groups, **kwargs)
+            return self.optimizer
 
         def _get_train_sampler(self, train_dataset=None):
             if self.args.train_sampling_strategy != "group_by_length":

@@ -16,8 +16,8 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 
 from workbench.core.freezing import LayerNode, is_frozen
 
-NAME, PARAMETERS, TRAINABLE = range(3)
-HEADERS = ("Layer", "Parameters", "Trainable")
+NAME, PARAMETERS, TRAINABLE, RATE, JOINS = range(5)
+HEADERS = ("Layer", "Parameters", "Trainable", "LR ×", "Joins")
 HEAD_TOOLTIP = "The task head starts from random weights, so it must stay trainable."
 
 Index = QModelIndex | QPersistentModelIndex
@@ -39,6 +39,9 @@ class LayerTreeModel(QAbstractItemModel):
             self._add(child, -1, row)
         self._frozen: list[str] = []
         self._trainable: list[int] = [node.params for node in self._nodes]
+        self._rates: dict[str, tuple[float, float]] = {}  # path -> (lowest, highest) multiplier under it
+        self._base_rate: float | None = None
+        self._joins: dict[str, str] = {}  # path -> when gradual unfreezing lets it train
 
     def _add(self, node: LayerNode, parent: int, row: int) -> None:
         node_id = len(self._nodes)
@@ -72,6 +75,33 @@ class LayerTreeModel(QAbstractItemModel):
 
     def total_parameters(self) -> int:
         return self._tree.params
+
+    def set_rates(self, ranges: dict[str, tuple[float, float]], base_rate: float | None = None) -> None:
+        """The learning-rate multipliers shown (layer_rates.node_ranges), times `base_rate` in the tooltip."""
+        self._rates, self._base_rate = dict(ranges), base_rate
+        self._column_changed(RATE, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
+
+    def set_joins(self, labels: dict[str, str]) -> None:
+        """When each node starts training (unfreezing.node_labels); empty: gradual unfreezing is off."""
+        self._joins = dict(labels)
+        self._column_changed(JOINS, [Qt.ItemDataRole.DisplayRole])
+
+    def _column_changed(self, column: int, roles: list[Qt.ItemDataRole]) -> None:
+        for node in self._nodes:
+            index = self.index_for(node.path, column)
+            self.dataChanged.emit(index, index, roles)
+
+    def _rate_text(self, path: str) -> str:
+        if path not in self._rates:
+            return ""
+        low, high = self._rates[path]
+        return f"×{low:.3g}" if low == high else f"×{low:.3g}–{high:.3g}"
+
+    def _rate_tooltip(self, path: str) -> str:
+        if path not in self._rates or self._base_rate is None:
+            return "Learning rate as a multiple of the base rate (training.layer_lr_decay, training.head_lr_multiplier)."
+        low, high = (self._base_rate * m for m in self._rates[path])
+        return f"Learning rate {low:.3g}" + ("" if low == high else f" to {high:.3g}") + f" (base {self._base_rate:.3g})."
 
     def index_for(self, path: str, column: int = NAME) -> QModelIndex:
         node_id = self._ids.get(path)
@@ -159,12 +189,15 @@ class LayerTreeModel(QAbstractItemModel):
         node_id, column = index.internalId(), index.column()
         node = self._nodes[node_id]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (node.name, f"{node.params:,}", f"{self._trainable[node_id]:,}")[column]
+            return (node.name, f"{node.params:,}", f"{self._trainable[node_id]:,}", self._rate_text(node.path),
+                    self._joins.get(node.path, ""))[column]
         if role == Qt.ItemDataRole.CheckStateRole and column == NAME:
             trainable = self._trainable[node_id]
             if trainable == node.params:
                 return Qt.CheckState.Checked
             return Qt.CheckState.Unchecked if trainable == 0 else Qt.CheckState.PartiallyChecked
+        if role == Qt.ItemDataRole.ToolTipRole and column == RATE:
+            return self._rate_tooltip(node.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             return HEAD_TOOLTIP if node.is_head else node.path
         if role == Qt.ItemDataRole.TextAlignmentRole and column != NAME:

@@ -1,4 +1,5 @@
-"""Live training curves: loss per step (raw and smoothed), evaluation loss and metric, learning rate.
+"""Live training curves: loss per step (raw and smoothed), evaluation loss and metric, learning rate,
+and a vertical line on the loss plot at each step where gradual unfreezing added layers.
 
 Each curve is created once and its points kept in growing numpy buffers; `add_event` only appends
 and a single-shot timer redraws what changed, so a run that logs every step costs one `setData` per
@@ -17,12 +18,18 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.core.events import EvalFinished, Event, StepLogged
+from workbench.core.events import EvalFinished, Event, LayersUnfrozen, StepLogged
 
 REDRAW_MS = 80
 EMA_WEIGHT = 0.7  # the previous smoothed value's share, as TensorBoard's smoothing slider
 SHARE_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall")  # the built-in ones, in [0, 1]
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+
+
+def _short_name(path: str) -> str:
+    """"bert.encoder.layer.3" -> "layer 3", "bert.embeddings" -> "embeddings"."""
+    parts = path.split(".")
+    return f"{parts[-2]} {parts[-1]}" if parts[-1].isdigit() and len(parts) > 1 else parts[-1]
 
 
 class Series:
@@ -152,6 +159,8 @@ class CurvesWidget(QWidget):
         self._pool = [RunCurves(self.plots, COLOURS[0])]
         self._shown = 1
         self._update_legend()
+        self._markers: list[pg.InfiniteLine] = []  # the first `_marked` are shown, at increasing steps
+        self._marked = 0
         self._redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw_timer.timeout.connect(self.flush)
         layout = QVBoxLayout(self)
@@ -176,7 +185,15 @@ class CurvesWidget(QWidget):
         bounded = name in SHARE_METRICS  # an extra evaluate metric may take any value
         plot.setLimits(yMin=-0.05 if bounded else None, yMax=1.05 if bounded else None)
 
+    @property
+    def markers(self) -> list[pg.InfiniteLine]:
+        """The lines shown where layers joined the live run."""
+        return self._markers[: self._marked]
+
     def add_event(self, event: Event) -> None:
+        if isinstance(event, LayersUnfrozen):
+            self._mark(event)
+            return
         self.live.add(event, self._metric)
         if self.live.dirty and not self._redraw_timer.isActive():
             self._redraw_timer.start()
@@ -187,6 +204,9 @@ class CurvesWidget(QWidget):
             run.hide()
         self._shown = 1
         self.live.reset("", show_raw=True)
+        for line in self.markers:
+            line.hide()
+        self._marked = 0
         self._update_legend()
 
     def load_events(self, events: Iterable[Event], name: str = "") -> None:
@@ -194,7 +214,10 @@ class CurvesWidget(QWidget):
         self.clear()
         self.live.name = name
         for event in events:
-            self.live.add(event, self._metric)
+            if isinstance(event, LayersUnfrozen):
+                self._mark(event)
+            else:
+                self.live.add(event, self._metric)
         self.live.redraw()
 
     def overlay(self, events: Iterable[Event], name: str) -> None:
@@ -209,6 +232,24 @@ class CurvesWidget(QWidget):
             run.add(event, self._metric)
         run.redraw()
         self._update_legend()
+
+    def _mark(self, event: LayersUnfrozen) -> None:
+        """A line at the step, labelled with the layers that joined; lines at or after it go first (a
+        resumed run joins them again). Lines are hidden and reused, as the curves are."""
+        while self._marked and self._markers[self._marked - 1].value() >= event.step:
+            self._marked -= 1
+            self._markers[self._marked].hide()
+        if self._marked == len(self._markers):
+            pen = pg.mkPen(self._foreground, width=1, style=Qt.PenStyle.DotLine)
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pen, label="",
+                                   labelOpts={"position": 0.95, "color": self._foreground, "rotateAxis": (1, 0)})
+            self.plots["loss"].addItem(line)
+            self._markers.append(line)
+        line = self._markers[self._marked]
+        self._marked += 1
+        line.setValue(event.step)
+        line.label.setFormat("+" + ", ".join(_short_name(path) for path in event.paths))
+        line.show()
 
     def _update_legend(self) -> None:
         """One run: what each line is. Several: which colour is which run.

@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (
 from workbench.core.config import FreezeConfig, RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
-from workbench.core.freezing import LayerNode, check_frozen, preset_frozen
+from workbench.core.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
+from workbench.core.layer_rates import layer_rates, node_ranges
+from workbench.core.unfreezing import node_labels, plan_unfreezing
 from workbench.ui.background import BackgroundCall, StatusLine
-from workbench.ui.qmodels.layer_tree_model import NAME, PARAMETERS, TRAINABLE, LayerTreeModel
+from workbench.ui.qmodels.layer_tree_model import JOINS, NAME, PARAMETERS, RATE, TRAINABLE, LayerTreeModel
+from workbench.ui.views.schedule_box import ScheduleBox
 
 PRESETS = {
     "full": "Full fine-tune",
@@ -49,6 +52,7 @@ class FreezeView(QWidget):
         super().__init__(parent)
         self._backbone: tuple[str, str] | None = None
         self._pending = FreezeConfig()  # the mask to apply once the tree arrives
+        self._base_rate: float | None = None  # training.learning_rate of the shown config (None: auto)
         self._model: LayerTreeModel | None = None
         self._call = BackgroundCall(self)
         self._call.returned.connect(self._on_call_returned)
@@ -88,6 +92,8 @@ class FreezeView(QWidget):
         hint.setEnabled(False)
         self._status = StatusLine()
         self._status.watch(self._call)
+        self.schedule = ScheduleBox()
+        self.schedule.changed.connect(self._on_schedule_changed)
 
         layout = QVBoxLayout(self)
         layout.addLayout(presets)
@@ -96,11 +102,14 @@ class FreezeView(QWidget):
         layout.addWidget(self._tree, 1)
         layout.addWidget(self._summary)
         layout.addLayout(savings)
+        layout.addWidget(self.schedule)
 
     # --- the page contract ------------------------------------------------------------------
 
     def show_config(self, config: RunConfig) -> None:
         self._pending = copy.deepcopy(config.freeze)
+        self._base_rate = config.training.learning_rate
+        self.schedule.show_settings(config.training, config.freeze)
         backbone = (config.backbone.name, config.task.type)
         if backbone != self._backbone:
             self._build(backbone)
@@ -109,6 +118,7 @@ class FreezeView(QWidget):
 
     def update_config(self, config: RunConfig) -> None:
         config.freeze = self._current_freeze()
+        self.schedule.update_settings(config.training, config.freeze)
 
     def set_backbone(self, name: str, task: str) -> None:
         if (name, task) != self._backbone:
@@ -149,6 +159,11 @@ class FreezeView(QWidget):
         self._show_mask()
         self.changed.emit()
 
+    def _on_schedule_changed(self) -> None:
+        if self._model is not None:
+            self._show_schedule()
+        self.changed.emit()
+
     # --- helpers ----------------------------------------------------------------------------
 
     def _build(self, backbone: tuple[str, str]) -> None:
@@ -168,10 +183,11 @@ class FreezeView(QWidget):
             self._savings.clear()
             return
         model.mask_changed.connect(self._on_model_mask_changed)
+        self.schedule.set_layer_count(len(encoder_layers(model.tree())))
         header = self._tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (PARAMETERS, TRAINABLE):
+        for column in (PARAMETERS, TRAINABLE, RATE, JOINS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._tree.expandToDepth(2)
 
@@ -213,3 +229,14 @@ class FreezeView(QWidget):
             f"Frozen: {estimate.frozen_share:.1%} of the parameters (no gradients or optimizer state for them). "
             f"Backward work saved: about {estimate.backward_saved:.0%}."
         )
+        self._show_schedule()
+
+    def _show_schedule(self) -> None:
+        """The LR × and Joins columns, from the schedule box and the mask."""
+        config = RunConfig(freeze=self._current_freeze())
+        self.schedule.update_settings(config.training, config.freeze)
+        tree, frozen = self._model.tree(), self._model.frozen_paths()
+        rates = layer_rates(tree, config.training.layer_lr_decay, config.training.head_lr_multiplier)
+        self._model.set_rates(node_ranges(tree, rates), self._base_rate)
+        schedule = plan_unfreezing(tree, frozen, config.freeze)
+        self._model.set_joins({} if schedule is None else node_labels(tree, frozen, schedule))

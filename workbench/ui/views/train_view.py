@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (
 
 from workbench.core.config import PRECISIONS, RunConfig
 from workbench.core.events import (
-    CheckpointSaved, EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
-    StepLogged,
+    CheckpointSaved, EvalFinished, Event, LayersUnfrozen, MessageLogged, ProgressReported, RunFailed, RunFinished,
+    RunStarted, StepLogged,
 )
 from workbench.core.runs import RunSummary, read_events
 from workbench.ui.views.curves import CurvesWidget
@@ -305,6 +305,8 @@ class TrainView(QWidget):
         elif isinstance(event, StepLogged):
             self.curves.add_event(event)
             self._samples_per_second = event.samples_per_second or self._samples_per_second
+        elif isinstance(event, LayersUnfrozen):
+            self.curves.add_event(event)  # the log line comes with the MessageLogged that follows
         elif isinstance(event, EvalFinished):
             self.curves.add_event(event)
             shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(event.metrics.items()))
