@@ -1,8 +1,10 @@
 """The Freeze page's LoRA box: its edits go into the config, and the tree's LoRA column and the trainable
 count follow them and the mask, as peft counts them on the real model."""
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QTreeView
 
 from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
@@ -40,8 +42,8 @@ def counts_in_torch(config: RunConfig, frozen: list[str]) -> tuple[int, int]:
     model = load_model(config.backbone, config.task, ["a", "b"])
     tree = build_layer_tree(model)
     apply_freeze(model, frozen)
-    wrapped, _, _ = wrap_with_lora(model, tree, check_targets(tree, frozen, config.lora), config.lora, "single_label",
-                                config.backbone.name)
+    targets = check_targets(tree, frozen, config.lora)
+    wrapped, _, _ = wrap_with_lora(model, tree, targets, config.lora, "single_label", config.backbone.name)
     params = list(wrapped.named_parameters())
     return (sum(p.numel() for _, p in params if p.requires_grad),
             sum(p.numel() for name, p in params if ".original_module." not in name))
@@ -108,3 +110,26 @@ def test_show_config_restores_the_lora_settings_quietly(qtbot, view, config):
     out = RunConfig()
     view.update_config(out)
     assert out.lora == config.lora
+
+
+def test_the_export_dialog_offers_the_adapter_of_a_lora_run_only(qtbot, trained_run, tmp_path, tiny_backbone_dir):
+    from tests.tiny_models import tiny_run_config
+    from workbench.core.training import train
+    from workbench.ui.views.export_dialog import ExportDialog
+
+    plain = ExportDialog(trained_run("single_label"))
+    qtbot.addWidget(plain)
+    assert not plain.adapter.isEnabled()
+
+    run_config = tiny_run_config(tmp_path, tiny_backbone_dir, max_steps=6)
+    run_config.lora.enabled = True
+    dialog = ExportDialog(Path(train(run_config).run_dir))
+    qtbot.addWidget(dialog)
+    assert dialog.adapter.isEnabled()
+    qtbot.mouseClick(dialog.adapter, Qt.MouseButton.LeftButton, pos=QPoint(2, dialog.adapter.height() // 2))
+    dest = tmp_path / "exported"
+    dialog.destination.setText(str(dest))
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT_MS):
+        assert dialog.start_export()
+    assert (dest / "model.safetensors").is_file() and (dest / "adapter" / "adapter_model.safetensors").is_file()
+    assert "adapter/adapter_config.json" in dialog.report.text()
