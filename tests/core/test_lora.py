@@ -245,3 +245,10 @@ def test_a_token_classification_lora_run(tmp_path, tiny_backbone_dir):
     adapted = PeftModel.from_pretrained(base_model(tiny_backbone_dir, run_dir, AutoModelForTokenClassification),
                                         run_dir / "adapter")
     torch.testing.assert_close(logits(merged, tokenizer), logits(adapted, tokenizer), atol=1e-5, rtol=0)
+
+
+def test_the_model_card_says_lora(lora_run):
+    from workbench.core.model_card import model_card
+
+    assert ("- **LoRA:** rank 8, alpha 16, dropout 0.1 on `query`, `value` outside the frozen layers, merged into "
+            "these weights") in model_card(lora_run).splitlines()

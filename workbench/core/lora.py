@@ -9,6 +9,7 @@ adapters merged into a plain transformers model (`merged_model`), and the adapte
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Iterable
 
 from workbench.core.config import LoraConfig
@@ -72,7 +73,9 @@ def wrap_with_lora(model, tree: LayerNode, targets: list[LayerNode], lora: LoraC
         modules_to_save=[node.path for node in head_nodes(tree) if node.path not in PEFT_HEADS] or None,
         base_model_name_or_path=base_path,
     )
-    wrapped = peft.get_peft_model(model, config)
+    with warnings.catch_warnings():  # peft asks transformers 5 the deprecated way; nothing for the user to do
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        wrapped = peft.get_peft_model(model, config)
     trainable = sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
     return wrapped, trainable, tree.params + adapter_parameters(targets, lora.rank)
 
