@@ -134,7 +134,7 @@ def cmd_export(args) -> int:
     from workbench.core.export import export_run
 
     report = export_run(args.run_dir, args.output, onnx=args.onnx or args.int8, int8=args.int8, force=args.force,
-                        progress=lambda text: print(text, file=sys.stderr))
+                        progress=lambda text: print(text, file=sys.stderr), adapter=args.adapter)
     print(f"Exported {report.dest}: {', '.join(report.files)}")
     if report.onnx is not None:
         print(report.onnx.summary())
@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="the export folder (default: RUN_DIR/export)")
     p.add_argument("--onnx", action="store_true", help="add model.onnx, checked against PyTorch on validation rows")
     p.add_argument("--int8", action="store_true", help="add a dynamically quantized int8 ONNX model (implies --onnx)")
+    p.add_argument("--adapter", action="store_true", help="a LoRA run: add its adapter alone (adapter/), which "
+                   "peft loads onto the base model; the exported model has the adapters merged in either way")
     p.add_argument("--force", action="store_true", help="replace the export folder if it exists")
     p.set_defaults(func=cmd_export, error_status=1)
     p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV")

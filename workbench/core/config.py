@@ -93,6 +93,18 @@ class FreezeConfig:
 
 
 @dataclass
+class LoraConfig:
+    """LoRA adapters (through peft) on the backbone's Linear modules whose name is one of
+    `target_modules`, outside the frozen nodes; the base weights stay as they are, the head trains in full."""
+
+    enabled: bool = False
+    rank: int = 8
+    alpha: int = 16
+    dropout: float = 0.1
+    target_modules: list[str] = field(default_factory=lambda: ["query", "value"])
+
+
+@dataclass
 class TrainingConfig:
     """`learning_rate` and `epochs` left empty (None) are sized to the backbone and the data
     (workbench.core.schedule); `max_steps` above 0 overrides the epochs."""
@@ -132,6 +144,7 @@ class RunConfig:
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     freeze: FreezeConfig = field(default_factory=FreezeConfig)
+    lora: LoraConfig = field(default_factory=LoraConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     schema_version: int = SCHEMA_VERSION
@@ -144,7 +157,7 @@ class RunConfig:
             if not ok:
                 problems.append(message)
 
-        d, t, f, tr = self.data, self.task, self.freeze, self.training
+        d, t, f, tr, lo = self.data, self.task, self.freeze, self.training, self.lora
         check(bool(d.source.strip()), "data.source is empty: name a data file, folder or Hub dataset id.")
         check(bool(d.text_column), "data.text_column is empty: name the column that holds the text.")
         check(bool(d.label_column), "data.label_column is empty: name the column that holds the labels.")
@@ -173,6 +186,15 @@ class RunConfig:
               f"freeze.unfreeze_every_steps must be at least 1 when set, not {f.unfreeze_every_steps}.")
         check(f.unfreeze_every_steps is None or f.unfreeze_start_layers is not None,
               "freeze.unfreeze_every_steps is set but freeze.unfreeze_start_layers is empty: set it (0 for the head alone) to turn gradual unfreezing on.")
+        check(lo.rank >= 1, f"lora.rank must be at least 1, not {lo.rank}.")
+        check(lo.alpha > 0, f"lora.alpha must be positive, not {lo.alpha}.")
+        check(0 <= lo.dropout < 1, f"lora.dropout must be in [0, 1), not {lo.dropout}.")
+        check(bool(lo.target_modules) and all(name.strip() for name in lo.target_modules),
+              "lora.target_modules is empty: name the Linear modules that get adapters, such as query and value.")
+        check(not lo.enabled or f.unfreeze_start_layers is None,
+              "freeze.unfreeze_start_layers is set with lora.enabled: LoRA trains adapters, not layers; turn one of them off.")
+        check(not lo.enabled or tr.layer_lr_decay == 1.0,
+              f"training.layer_lr_decay is {tr.layer_lr_decay} with lora.enabled: the adapters train at one rate; set it to 1.0 or turn LoRA off.")
         check(bool(self.backbone.name.strip()), "backbone.name is empty: name the bundled backbone, a model folder or a Hub id.")
         check(tr.learning_rate is None or tr.learning_rate > 0, f"training.learning_rate must be positive, not {tr.learning_rate}.")
         check(tr.batch_size >= 1, f"training.batch_size must be at least 1, not {tr.batch_size}.")

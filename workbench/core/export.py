@@ -20,7 +20,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.hub import is_hub_id
 from workbench.core.results import RESULTS
 from workbench.core.runs import (
-    CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, MODEL, STATUS_FILE, process_alive, run_config,
+    ADAPTER, CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, MODEL, STATUS_FILE, process_alive, run_config,
 )
 
 if TYPE_CHECKING:
@@ -33,13 +33,17 @@ CARD = "README.md"
 @dataclass
 class ExportReport:
     dest: Path
-    files: list[str]  # names inside `dest`
+    files: list[str]  # names inside `dest` (the adapter's folder as `adapter/<name>`)
     onnx: OnnxReport | None = None
 
 
 def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool = False, int8: bool = False,
-               force: bool = False, progress: Callable[[str], None] | None = None) -> ExportReport:
-    """Write the run's model, tokenizer and model card to `dest` (default RUN_DIR/export); `int8` implies `onnx`."""
+               force: bool = False, progress: Callable[[str], None] | None = None, adapter: bool = False) -> ExportReport:
+    """Write the run's model, tokenizer and model card to `dest` (default RUN_DIR/export); `int8` implies `onnx`.
+
+    A LoRA run's model has its adapters merged in; `adapter` also writes the adapter alone to `dest/adapter`,
+    which peft loads onto the base model."""
+    from workbench.core.lora import ADAPTER_FILES
     from workbench.core.model_card import model_card
     from workbench.core.predict import SavedModel
 
@@ -51,6 +55,9 @@ def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool =
         raise WorkbenchError(f"The run {run_dir} has no saved model to export (it stopped or failed before saving one).")
     if _overlaps_run(dest, run_dir):
         raise WorkbenchError(f"The export folder {dest} would replace files of the run {run_dir}; choose another folder.")
+    if adapter and not all((run_dir / ADAPTER / name).is_file() for name in ADAPTER_FILES):
+        raise WorkbenchError(f"The run {run_dir} has no LoRA adapter to export (it was not trained with lora.enabled); "
+                             "export it without the adapter.")
     if dest.exists() and not force:
         raise WorkbenchError(f"{dest} already exists; pass --force to replace it.")
     saved = SavedModel.read(model_dir)
@@ -63,6 +70,10 @@ def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool =
             if path.is_file() and path.name not in TRAINING_ONLY:
                 shutil.copy2(path, tmp / path.name)
         (tmp / CARD).write_text(model_card(run_dir), encoding="utf-8")
+        if adapter:
+            (tmp / ADAPTER).mkdir()
+            for name in ADAPTER_FILES:
+                shutil.copy2(run_dir / ADAPTER / name, tmp / ADAPTER / name)
         report = ExportReport(dest, [])
         if onnx or int8:
             from workbench.core.onnx_export import export_onnx
@@ -70,7 +81,7 @@ def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool =
             say("Exporting to ONNX and checking it against PyTorch on validation rows…")
             report.onnx = export_onnx(model_dir, tmp, saved.task, saved.label_names, validation_rows(run_dir, saved),
                                       int8=int8)
-        report.files = sorted(p.name for p in tmp.iterdir())
+        report.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         _swap_in(tmp, dest)
         return report
     finally:
@@ -105,7 +116,7 @@ def _overlaps_run(dest: Path, run_dir: Path) -> bool:
     if run.is_relative_to(target):
         return True
     return target.is_relative_to(run) and target.relative_to(run).parts[0] in {
-        CONFIG_FILE, EVENTS_FILE, STATUS_FILE, CHECKPOINTS, MODEL, RESULTS}
+        CONFIG_FILE, EVENTS_FILE, STATUS_FILE, CHECKPOINTS, MODEL, ADAPTER, RESULTS}
 
 
 def _swap_in(tmp: Path, dest: Path) -> None:

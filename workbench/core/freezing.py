@@ -21,6 +21,7 @@ class LayerNode:
     name: str
     own_params: int = 0
     is_head: bool = False
+    linear: tuple[int, int] | None = None  # (in_features, out_features) of an nn.Linear: what a LoRA adapter's size needs
     children: list["LayerNode"] = field(default_factory=list)
     params: int = 0  # own plus all descendants, filled by build_layer_tree
 
@@ -35,6 +36,8 @@ class LayerNode:
 
 def build_layer_tree(model) -> LayerNode:
     """The module hierarchy of `model`, keeping only modules that hold parameters."""
+    from torch import nn
+
     head_prefix = model.base_model_prefix
     owner: dict[str, int] = {}
     for name, param in model.named_parameters():
@@ -44,7 +47,8 @@ def build_layer_tree(model) -> LayerNode:
     def build(path: str, module) -> LayerNode:
         label = path.rpartition(".")[2] or type(module).__name__
         is_head = bool(path) and not is_under(path, head_prefix)
-        node = LayerNode(path=path, name=label, own_params=owner.get(path, 0), is_head=is_head)
+        linear = (module.in_features, module.out_features) if isinstance(module, nn.Linear) else None
+        node = LayerNode(path=path, name=label, own_params=owner.get(path, 0), is_head=is_head, linear=linear)
         for child_name, child in module.named_children():
             child_path = f"{path}.{child_name}" if path else child_name
             child_node = build(child_path, child)

@@ -39,6 +39,10 @@ def model_card(run_dir: str | Path) -> str:
             else f'pipeline("{pipeline_tag}", model="PATH", top_k=None)')
     example = ('classify({"text": "first sentence", "text_pair": "second sentence"})' if task == "pair"
                else 'classify("A sentence to try.")')
+    lo = config.lora
+    lora = [f"- **LoRA:** rank {lo.rank}, alpha {lo.alpha}, dropout {lo.dropout} on "
+            + ", ".join(f"`{name}`" for name in lo.target_modules)
+            + " outside the frozen layers, merged into these weights"] if lo.enabled else []
     data = config.data.source if is_hub_id(config.data.source) else f"{Path(config.data.source).name} (a local file)"
     lines = front + [
         "", f"# {run_dir.name}", "",
@@ -49,6 +53,7 @@ def model_card(run_dir: str | Path) -> str:
         f"- **Labels ({len(saved.label_names)}):** {', '.join(saved.label_names)}",
         f"- **Freeze:** preset `{config.freeze.preset}`; frozen: "
         + (", ".join(f"`{name}`" for name in frozen) if frozen else "nothing"),
+        *lora,
         f"- **Trained:** {status.get('ended') or status.get('created') or '?'}; "
         f"exported {time.strftime('%Y-%m-%d %H:%M')}",
         "", "## Training settings", "", "| setting | value |", "|---|---|",

@@ -5,7 +5,8 @@
         metrics.jsonl    one event per line, appended and flushed as it happens
         status.json      running / finished / stopped / failed, best metric, pid (rewritten atomically)
         checkpoints/     Trainer checkpoints (optimizer and scheduler state included), for resuming
-        model/           the final model and tokenizer
+        model/           the final model and tokenizer (a LoRA run's with its adapters merged in)
+        adapter/         a LoRA run's adapter alone (adapter_config.json, adapter_model.safetensors)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from workbench.core.events import (
 )
 
 CONFIG_FILE, EVENTS_FILE, STATUS_FILE = "config.json", "metrics.jsonl", "status.json"
-CHECKPOINTS, MODEL = "checkpoints", "model"
+CHECKPOINTS, MODEL, ADAPTER = "checkpoints", "model", "adapter"
 
 
 def new_run_dir(config: RunConfig) -> Path:

@@ -30,6 +30,7 @@ from workbench.core.events import (
 )
 from workbench.core.libraries import load_engine_libraries
 from workbench.core.runs import (
+    ADAPTER,
     CHECKPOINTS,
     MODEL,
     RunRecorder,
@@ -101,8 +102,18 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     set_seed(config.training.seed)
     model = load_model(config.backbone, config.task, data.label_names)
     tree = build_layer_tree(model)
-    trainable, total = apply_freeze(model, mask_paths(tree, config.freeze))
-    emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters (freeze preset '{config.freeze.preset}')."))
+    frozen = mask_paths(tree, config.freeze)
+    trainable, total = apply_freeze(model, frozen)
+    preset = f"freeze preset '{config.freeze.preset}'"
+    if config.lora.enabled:
+        from workbench.core.backbones import resolve_backbone
+        from workbench.core.lora import check_targets, wrap_with_lora
+
+        targets = check_targets(tree, frozen, config.lora)
+        model, trainable, total = wrap_with_lora(model, tree, targets, config.lora, config.task.type,
+                                                 resolve_backbone(config.backbone.name))
+        preset = f"LoRA rank {config.lora.rank} on {len(targets)} Linear modules and the task head, {preset}"
+    emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters ({preset})."))
 
     encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
     return Prepared(data, encoded, tokenizer, model, max_length, trainable, total, compute_loss, extra_metrics)
@@ -291,7 +302,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         final.update({k: float(v) for k, v in test.items() if k.startswith("test_") and not k.endswith(("runtime", "per_second"))})
     model_dir = run_dir / MODEL
     if trainer.is_world_process_zero():
-        _save_model(trainer, model_dir)
+        _save_model(trainer, model_dir, config.lora.enabled)
         splits = [split for split in SPLITS if split in prepared.encoded]
         for split in splits:
             write_results(run_dir, task, prepared.data.label_names, split, prepared.data.splits[split],
@@ -414,16 +425,33 @@ def _best_eval(trainer, metric: str) -> dict[str, float]:
             if k.startswith("eval_") and not k.endswith(("runtime", "per_second"))}
 
 
-def _save_model(trainer, model_dir: Path) -> None:
-    """Write to a temporary folder, then rename it into place, so no half-written model is left."""
+def _save_model(trainer, model_dir: Path, lora: bool) -> None:
+    """Write the model (a LoRA run's merged into a plain transformers model, its adapter alone in
+    ADAPTER beside it), each to a temporary folder renamed into place, so no half-written one is left."""
+    if not lora:
+        _write_whole(model_dir, lambda folder: trainer.save_model(str(folder)))
+        return
+    from workbench.core.lora import merged_model
+
+    _write_whole(model_dir.with_name(ADAPTER), lambda folder: trainer.model.save_pretrained(str(folder)))
+    merged = merged_model(trainer.model)
+
+    def save_merged(folder: Path) -> None:
+        merged.save_pretrained(folder)
+        trainer.processing_class.save_pretrained(folder)
+
+    _write_whole(model_dir, save_merged)
+
+
+def _write_whole(folder: Path, write) -> None:
     import shutil
 
-    tmp = model_dir.with_name(f".{model_dir.name}.tmp")
+    tmp = folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    trainer.save_model(str(tmp))
-    if model_dir.exists():
-        shutil.rmtree(model_dir)
-    tmp.rename(model_dir)
+    write(tmp)
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.rename(folder)
 
 
 def _failure_sentence(exc: Exception, config: RunConfig, has_run_folder: bool) -> str:

@@ -4,7 +4,8 @@ The mask is kept as the engine stores it, the minimal list of frozen module path
 works on the parameter-holding modules under the clicked node and is then folded back into that
 minimal list, so what the tree shows is always exactly what `apply_freeze` will do. (A module that
 holds parameters of its own and has children can only be frozen as a whole; checking one of its
-children makes its own parameters trainable too.)
+children makes its own parameters trainable too.) The LoRA column shows the adapter parameters under
+each node, with LoRA on (`set_lora`): what `workbench.core.lora` puts on the unfrozen target modules.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from workbench.core.config import LoraConfig
 from workbench.core.freezing import LayerNode, is_frozen
+from workbench.core.lora import adapter_targets
 
-NAME, PARAMETERS, TRAINABLE, RATE, JOINS = range(5)
-HEADERS = ("Layer", "Parameters", "Trainable", "LR ×", "Joins")
+NAME, PARAMETERS, TRAINABLE, RATE, JOINS, LORA = range(6)
+HEADERS = ("Layer", "Parameters", "Trainable", "LR ×", "Joins", "LoRA")
 HEAD_TOOLTIP = "The task head starts from random weights, so it must stay trainable."
 
 Index = QModelIndex | QPersistentModelIndex
@@ -42,6 +45,8 @@ class LayerTreeModel(QAbstractItemModel):
         self._rates: dict[str, tuple[float, float]] = {}  # path -> (lowest, highest) multiplier under it
         self._base_rate: float | None = None
         self._joins: dict[str, str] = {}  # path -> when gradual unfreezing lets it train
+        self._lora: LoraConfig | None = None
+        self._adapters: list[int] = [0] * len(self._nodes)  # adapter parameters under each node
 
     def _add(self, node: LayerNode, parent: int, row: int) -> None:
         node_id = len(self._nodes)
@@ -69,6 +74,34 @@ class LayerTreeModel(QAbstractItemModel):
     def normalized(self, paths: Iterable[str]) -> list[str]:
         """The minimal frozen paths that freeze the same parameters as `paths`."""
         return self._minimal(self._frozen_holders(list(paths)))
+
+    def set_lora(self, lora: LoraConfig | None) -> None:
+        """Show the adapters of `lora` (None: LoRA off) under the current mask."""
+        self._lora = lora
+        self._count_adapters()
+
+    def adapted_paths(self) -> list[str]:
+        """The Linear modules that get adapters (none with LoRA off)."""
+        return [node.path for node in self._adapted()]
+
+    def adapter_parameters(self) -> int:
+        return sum(self._adapters[i] for i in self._children[-1])
+
+    def _adapted(self) -> list[LayerNode]:
+        return [] if self._lora is None else adapter_targets(self._tree, self._frozen, self._lora.target_modules)
+
+    def _count_adapters(self) -> None:
+        rank = self._lora.rank if self._lora else 0
+        old, self._adapters = self._adapters, [0] * len(self._nodes)
+        for node in self._adapted():
+            node_id = self._ids[node.path]
+            while node_id >= 0:
+                self._adapters[node_id] += rank * (node.linear[0] + node.linear[1])
+                node_id = self._parent[node_id]
+        for node_id, (before, after) in enumerate(zip(old, self._adapters)):
+            if before != after:
+                cell = self.createIndex(self._row[node_id], LORA, node_id)
+                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
 
     def trainable_parameters(self) -> int:
         return sum(self._trainable[i] for i in self._children[-1]) + self._tree.own_params
@@ -141,6 +174,7 @@ class LayerTreeModel(QAbstractItemModel):
                 name, trainable = self.index_for(self._nodes[node_id].path), self.index_for(self._nodes[node_id].path, TRAINABLE)
                 self.dataChanged.emit(name, name, [Qt.ItemDataRole.CheckStateRole])
                 self.dataChanged.emit(trainable, trainable, [Qt.ItemDataRole.DisplayRole])
+        self._count_adapters()
         self.mask_changed.emit()
 
     def _count(self, node_id: int, frozen_above: bool) -> int:
@@ -189,8 +223,9 @@ class LayerTreeModel(QAbstractItemModel):
         node_id, column = index.internalId(), index.column()
         node = self._nodes[node_id]
         if role == Qt.ItemDataRole.DisplayRole:
+            adapters = f"+{self._adapters[node_id]:,}" if self._adapters[node_id] else ""
             return (node.name, f"{node.params:,}", f"{self._trainable[node_id]:,}", self._rate_text(node.path),
-                    self._joins.get(node.path, ""))[column]
+                    self._joins.get(node.path, ""), adapters)[column]
         if role == Qt.ItemDataRole.CheckStateRole and column == NAME:
             trainable = self._trainable[node_id]
             if trainable == node.params:
@@ -199,6 +234,8 @@ class LayerTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == RATE:
             return self._rate_tooltip(node.path)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == LORA and self._adapters[node_id] and node.linear:
+                return f"LoRA adapter of rank {self._lora.rank}: {self._adapters[node_id]:,} parameters on {node.path}"
             return HEAD_TOOLTIP if node.is_head else node.path
         if role == Qt.ItemDataRole.TextAlignmentRole and column != NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

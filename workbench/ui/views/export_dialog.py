@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.export import ExportReport, export_run
+from workbench.core.lora import ADAPTER_FILES
+from workbench.core.runs import ADAPTER
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall, StatusLine
 
@@ -36,6 +38,11 @@ class ExportDialog(QDialog):
         self.int8 = QCheckBox("int8 quantized ONNX, with its accuracy change and speed-up")
         self.int8.toggled.connect(lambda on: on and self.onnx.setChecked(True))
         self.onnx.toggled.connect(lambda on: on or self.int8.setChecked(False))
+        self.adapter = QCheckBox("LoRA adapter alone (adapter/), which peft loads onto the base model")
+        has_adapter = all((run_dir / ADAPTER / name).is_file() for name in ADAPTER_FILES)
+        self.adapter.setEnabled(has_adapter)
+        self.adapter.setToolTip("The exported model has the adapters merged in either way." if has_adapter
+                                else "This run was not trained with LoRA adapters.")
         self.report = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = StatusLine()
         self._call = BackgroundCall(self)
@@ -51,6 +58,7 @@ class ExportDialog(QDialog):
         form.addRow("Folder", where)
         form.addRow("", self.onnx)
         form.addRow("", self.int8)
+        form.addRow("", self.adapter)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("A Hugging Face folder (safetensors, tokenizer, config with the label names and a "
                                 "model card) that <code>transformers.pipeline</code> loads."))
@@ -73,7 +81,8 @@ class ExportDialog(QDialog):
         self.report.clear()
         what = "ONNX export and parity check" if self.onnx.isChecked() else "export"
         self.status.show_busy(f"Writing the {what} to {dest}…")
-        self._call.start(export_run, self._run_dir, dest, self.onnx.isChecked(), self.int8.isChecked(), force)
+        self._call.start(export_run, self._run_dir, dest, self.onnx.isChecked(), self.int8.isChecked(), force,
+                         None, self.adapter.isChecked())
         return True
 
     @Slot()

@@ -1,23 +1,25 @@
 """The Freeze page: which layers train, as check boxes on the model's layer tree, with presets and
-what the mask saves."""
+what the mask saves; with LoRA on, the checked layers' target modules get adapters instead."""
 
 from __future__ import annotations
 
 import copy
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QHBoxLayout, QHeaderView, QLabel, QPushButton, QToolButton, QToolTip, QTreeView, QVBoxLayout, QWidget,
 )
 
-from workbench.core.config import FreezeConfig, RunConfig
+from workbench.core.config import FreezeConfig, LoraConfig, RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
 from workbench.core.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
 from workbench.core.layer_rates import layer_rates, node_ranges
+from workbench.core.lora import check_targets, lora_trainable
 from workbench.core.unfreezing import node_labels, plan_unfreezing
 from workbench.ui.background import BackgroundCall, StatusLine
-from workbench.ui.qmodels.layer_tree_model import JOINS, NAME, PARAMETERS, RATE, TRAINABLE, LayerTreeModel
+from workbench.ui.qmodels.layer_tree_model import JOINS, LORA, NAME, PARAMETERS, RATE, TRAINABLE, LayerTreeModel
+from workbench.ui.views.lora_box import LoraBox
 from workbench.ui.views.schedule_box import ScheduleBox
 
 PRESETS = {
@@ -27,6 +29,9 @@ PRESETS = {
     "lower_half": "Freeze lower half",
 }
 SAMPLE_LABELS = 2  # the head's size only shifts the counts by hidden_size per label
+MASK_HINT = "Checked layers train; unchecked layers are frozen. The task head always trains."
+LORA_HINT = ("Checked layers get LoRA adapters on their target modules; every base weight stays frozen. "
+             "The task head always trains in full.")
 
 
 def layer_tree(backbone: str, task: str) -> LayerNode:
@@ -88,8 +93,10 @@ class FreezeView(QWidget):
         savings = QHBoxLayout()
         savings.addWidget(how)
         savings.addWidget(self._savings, 1)
-        hint = QLabel("Checked layers train; unchecked layers are frozen. The task head always trains.")
-        hint.setEnabled(False)
+        self._hint = QLabel(MASK_HINT)
+        self._hint.setEnabled(False)
+        self._lora = LoraBox()
+        self._lora.changed.connect(self._on_lora_changed)
         self._status = StatusLine()
         self._status.watch(self._call)
         self.schedule = ScheduleBox()
@@ -97,9 +104,12 @@ class FreezeView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(presets)
-        layout.addWidget(hint)
+        layout.addWidget(self._hint)
         layout.addWidget(self._status)
-        layout.addWidget(self._tree, 1)
+        tree_and_lora = QHBoxLayout()
+        tree_and_lora.addWidget(self._tree, 1)
+        tree_and_lora.addWidget(self._lora, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(tree_and_lora, 1)
         layout.addWidget(self._summary)
         layout.addLayout(savings)
         layout.addWidget(self.schedule)
@@ -110,6 +120,8 @@ class FreezeView(QWidget):
         self._pending = copy.deepcopy(config.freeze)
         self._base_rate = config.training.learning_rate
         self.schedule.show_settings(config.training, config.freeze)
+        self._lora.set_config(config.lora)
+        self._show_lora()
         backbone = (config.backbone.name, config.task.type)
         if backbone != self._backbone:
             self._build(backbone)
@@ -119,6 +131,7 @@ class FreezeView(QWidget):
     def update_config(self, config: RunConfig) -> None:
         config.freeze = self._current_freeze()
         self.schedule.update_settings(config.training, config.freeze)
+        config.lora = self._lora.config()
 
     def set_backbone(self, name: str, task: str) -> None:
         if (name, task) != self._backbone:
@@ -127,6 +140,9 @@ class FreezeView(QWidget):
 
     def model(self) -> LayerTreeModel | None:
         return self._model
+
+    def lora_box(self) -> LoraBox:
+        return self._lora
 
     def summary(self) -> str:
         """The trainable count and the savings estimate, as shown."""
@@ -154,6 +170,10 @@ class FreezeView(QWidget):
     def _on_how_clicked(self) -> None:
         how = self.sender()
         QToolTip.showText(how.mapToGlobal(how.rect().bottomLeft()), BACKWARD_EXPLANATION, how)
+
+    def _on_lora_changed(self) -> None:
+        self._show_lora()
+        self.changed.emit()
 
     def _on_model_mask_changed(self) -> None:
         self._show_mask()
@@ -187,9 +207,10 @@ class FreezeView(QWidget):
         header = self._tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (PARAMETERS, TRAINABLE, RATE, JOINS):
+        for column in (PARAMETERS, TRAINABLE, RATE, JOINS, LORA):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._tree.expandToDepth(2)
+        self._show_lora()
 
     def _apply_pending(self) -> None:
         tree = self._model.tree()
@@ -218,18 +239,31 @@ class FreezeView(QWidget):
         tree, frozen = self._model.tree(), self._model.frozen_paths()
         return next((p for p in PRESETS if self._model.normalized(preset_frozen(tree, p)) == frozen), "custom")
 
+    def _show_lora(self) -> None:
+        """Put the LoRA settings into the tree's LoRA column and the counts; the column shows only with LoRA on."""
+        lora = self._lora.config()
+        self._hint.setText(LORA_HINT if lora.enabled else MASK_HINT)
+        self._tree.setColumnHidden(LORA, not lora.enabled)
+        if self._model is not None:
+            self._model.set_lora(lora if lora.enabled else None)
+            self._show_mask()
+
     def _show_mask(self) -> None:
         matching = self._matching_preset()
         for number, preset in enumerate(PRESETS):
             self._buttons.button(number).setChecked(preset == matching)
-        estimate = estimate_savings(self._model.tree(), self._model.frozen_paths())
+        self._show_schedule()
+        tree, frozen, lora = self._model.tree(), self._model.frozen_paths(), self._lora.config()
+        if lora.enabled:
+            self._show_lora_counts(tree, frozen, lora)
+            return
+        estimate = estimate_savings(tree, frozen)
         share = estimate.trainable / estimate.parameters if estimate.parameters else 0.0
         self._summary.setText(f"Trainable {estimate.trainable:,} of {estimate.parameters:,} parameters ({share:.1%})")
         self._savings.setText(
             f"Frozen: {estimate.frozen_share:.1%} of the parameters (no gradients or optimizer state for them). "
             f"Backward work saved: about {estimate.backward_saved:.0%}."
         )
-        self._show_schedule()
 
     def _show_schedule(self) -> None:
         """The LR × and Joins columns, from the schedule box and the mask."""
@@ -240,3 +274,17 @@ class FreezeView(QWidget):
         self._model.set_rates(node_ranges(tree, rates), self._base_rate)
         schedule = plan_unfreezing(tree, frozen, config.freeze)
         self._model.set_joins({} if schedule is None else node_labels(tree, frozen, schedule))
+
+    def _show_lora_counts(self, tree: LayerNode, frozen: list[str], lora: LoraConfig) -> None:
+        """The counts a LoRA run reports (head plus adapters, of the base model plus adapters), or why it cannot run."""
+        try:
+            adapted = len(check_targets(tree, frozen, lora))
+        except WorkbenchError as exc:
+            self._summary.setText("LoRA has no adapters here.")
+            self._savings.setText(str(exc))
+            return
+        trainable, total = lora_trainable(tree, frozen, lora), tree.params + self._model.adapter_parameters()
+        self._summary.setText(f"Trainable {trainable:,} of {total:,} parameters ({trainable / total:.1%})")
+        self._savings.setText(f"LoRA rank {lora.rank} adapters on {adapted} Linear modules "
+                              f"({self._model.adapter_parameters():,} parameters) and the task head in full; "
+                              "every other weight is frozen.")
