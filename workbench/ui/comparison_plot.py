@@ -30,12 +30,18 @@ def save_comparison_plot(folder: str | Path) -> Path:
     view = pg.GraphicsLayoutWidget()
     view.setBackground("w")
     view.resize(*SIZE)
-    loss = view.addPlot(row=0, col=0, title="Train loss")
-    score = view.addPlot(row=0, col=1, title=f"Validation {metric}")
+    loss = view.addPlot(row=0, col=0)
+    score = view.addPlot(row=0, col=1)
+    loss.setTitle("Train loss", color="k")
+    score.setTitle(f"Validation {metric}", color="k")
     for plot in (loss, score):
         plot.showGrid(x=True, y=True, alpha=0.2)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setTextPen("k")
+            plot.getAxis(axis).enableAutoSIPrefix(False)
+        plot.getAxis("left").setWidth(56)  # an axis widens to its labels only after a first paint
         plot.setLabel("bottom", "step")
-        plot.addLegend(offset=(-10, 10) if plot is score else (10, 10))
+        plot.addLegend(offset=(-10, 10) if plot is score else (10, 10), labelTextColor="k")
     for i, entry in enumerate(v for v in state["variants"] if v.get("run_dir")):
         events = read_events(Path(entry["run_dir"]))
         colour = COLOURS[i % len(COLOURS)]
