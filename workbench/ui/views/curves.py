@@ -175,9 +175,11 @@ class CurvesWidget(QWidget):
         bounded = name != "loss"  # the other metrics are shares, in [0, 1]
         plot.setLimits(yMin=-0.05 if bounded else None, yMax=1.05 if bounded else None)
 
-    def add_event(self, event: Event) -> None:
-        self.live.add(event, self._metric)
-        if self.live.dirty and not self._redraw_timer.isActive():
+    def add_event(self, event: Event, run: RunCurves | None = None) -> None:
+        """Add to the live run, or to `run` (an overlay that is live too: a comparison's variant)."""
+        run = run or self.live
+        run.add(event, self._metric)
+        if run.dirty and not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
     def clear(self) -> None:
@@ -196,7 +198,7 @@ class CurvesWidget(QWidget):
             self.live.add(event, self._metric)
         self.live.redraw()
 
-    def overlay(self, events: Iterable[Event], name: str) -> None:
+    def overlay(self, events: Iterable[Event], name: str) -> RunCurves:
         """Draw another recorded run over the shown ones, in the next colour."""
         if self._shown == len(self._pool):
             self._pool.append(RunCurves(self.plots, COLOURS[self._shown % len(COLOURS)]))
@@ -208,6 +210,7 @@ class CurvesWidget(QWidget):
             run.add(event, self._metric)
         run.redraw()
         self._update_legend()
+        return run
 
     def _update_legend(self) -> None:
         """One run: what each line is. Several: which colour is which run.
