@@ -136,13 +136,16 @@ def cmd_compare(args) -> int:
     import signal
     from pathlib import Path
 
-    from workbench.core.compare import new_comparison, run_comparison
+    from workbench.core.compare import load_comparison, new_comparison, run_comparison
     from workbench.core.config import load_config
     from workbench.core.control import RunControl
     from workbench.core.variants import parse_variant
 
     if args.resume:
+        if args.config or args.variant:
+            raise WorkbenchError("--resume continues a comparison as it was set up; give it no run config or --variant.")
         folder = Path(args.resume)
+        load_comparison(folder)  # refused now, not after the first lines
     elif args.config:
         base = load_config(args.config)
         if args.runs_root:

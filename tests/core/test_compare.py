@@ -152,3 +152,52 @@ def test_compare_on_the_command_line_prints_the_table_and_draws_the_curves(tiny_
     assert main(["compare", str(tmp_path / "base.json"), "--variant", "x:training.epochs"]) == 2
     assert capsys.readouterr().err.strip() == ("Error: In the variant 'x', 'training.epochs' is not written "
                                                "section.field=value (for example training.learning_rate=5e-5).")
+
+
+def test_a_variant_killed_before_its_first_checkpoint_starts_again(tiny_config):
+    """As a process killed mid-variant leaves it: marked running, its run folder without a checkpoint."""
+    tiny_config.training.max_steps = 3
+    folder = new_comparison(tiny_config, [parse_variant("only:")], "killed")
+    killed = Path(tiny_config.output.runs_root) / "20000101-000000-killed-only"
+    killed.mkdir(parents=True)
+    state = load_comparison(folder)
+    state["variants"][0].update(status="running", run_dir=str(killed), train_seconds=99.0, train_samples=1.0)
+    (folder / "comparison.json").write_text(json.dumps(state))
+    events = []
+    result = run_comparison(folder, events.append)
+    assert [e.resumed for e in events if isinstance(e, VariantStarted)] == [False]
+    entry = load_comparison(folder)["variants"][0]
+    assert entry["status"] == "finished" and entry["run_dir"] != str(killed) and entry["train_seconds"] < 99
+    assert result.unfinished == [] and result.rows[0][0] == "only"
+
+
+def test_ctrl_c_stops_the_command_line_comparison_and_leaves_it_to_resume(tiny_config, tmp_path, capsys):
+    """The real command in a child process, sent SIGINT once its first variant trains."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    tiny_config.training.max_steps = 400
+    tiny_config.training.eval_steps = 200
+    tiny_config.save(tmp_path / "base.json")
+    env = {**os.environ, "TQDM_MININTERVAL": "0", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-m", "workbench", "compare", str(tmp_path / "base.json"),
+                              "--variant", "full", "--variant", "short:training.max_steps=2", "--name", "sig"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = ""
+    while "/400" not in seen:  # the progress bar has drawn a step
+        line = child.stderr.readline()
+        assert line, seen
+        seen += line if "/400" in line else line[-200:]
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert "Not finished: full, short. Continue with: workbench compare --resume" in out
+    (folder,) = (Path(tiny_config.output.runs_root) / "comparisons").glob("sig-*")
+    assert [v["status"] for v in load_comparison(folder)["variants"]] == ["stopped", "pending"]
+
+    assert main(["compare", "--resume", str(folder), "--variant", "full"]) == 2
+    assert "give it no run config or --variant" in capsys.readouterr().err
+    assert main(["compare", "--resume", str(tmp_path)]) == 2
+    assert "is not a comparison folder" in capsys.readouterr().err
