@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
 from workbench.core.errors import WorkbenchError
-from workbench.core.events import Event, ProgressReported, RunFailed, RunFinished, VariantEvent
+from workbench.core.events import Event, ProgressReported, RunFailed, VariantEvent
 
 TICK_MS = 50
 
