@@ -1,5 +1,5 @@
-"""`workbench` on the command line: train a run config headless, list runs, export a run, predict a CSV;
-no arguments opens the GUI."""
+"""`workbench` on the command line: train a run config headless, compare variants of one, list runs,
+export a run, predict a CSV; no arguments opens the GUI."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
-    EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
+    ComparisonEvent, EvalFinished, Event, MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted,
+    VariantEvent, VariantFinished, VariantStarted,
 )
 from workbench.paths import default_runs_root
 
@@ -67,6 +68,24 @@ class TerminalReporter:
             self._bar = None
 
 
+class ComparisonReporter:
+    """Prints a comparison: a line as each variant starts and ends, its run as `workbench train` does."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self._run = TerminalReporter(self.stream)
+
+    def __call__(self, event: ComparisonEvent) -> None:
+        if isinstance(event, VariantEvent):
+            self._run(event.event)
+        elif isinstance(event, VariantStarted):
+            how = "resuming" if event.resumed else "starting"
+            self.stream.write(f"Variant {event.index + 1} of {event.total}, {event.name}: {how}.\n")
+        elif isinstance(event, VariantFinished):
+            self.stream.write(f"Variant {event.name}: {event.status}.\n")
+        self.stream.flush()
+
+
 def summary_table(result: RunFinished) -> str:
     rows = [("run folder", result.run_dir), ("model", result.model_dir),
             ("status", "stopped" if result.stopped else "finished"), ("wall time", f"{result.wall_seconds:.1f} s")]
@@ -113,6 +132,50 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    import signal
+    from pathlib import Path
+
+    from workbench.core.compare import load_comparison, new_comparison, run_comparison
+    from workbench.core.config import load_config
+    from workbench.core.control import RunControl
+    from workbench.core.variants import parse_variant
+
+    if args.resume:
+        if args.config or args.variant:
+            raise WorkbenchError("--resume continues a comparison as it was set up; give it no run config or --variant.")
+        folder = Path(args.resume)
+        load_comparison(folder)  # refused now, not after the first lines
+    elif args.config:
+        base = load_config(args.config)
+        if args.runs_root:
+            base.output.runs_root = args.runs_root
+        folder = new_comparison(base, [parse_variant(text) for text in args.variant or []], args.name)
+    else:
+        raise WorkbenchError("Name a run config (workbench compare CONFIG.json --variant ...), or use --resume DIR.")
+    print(f"Comparison folder {folder}", file=sys.stderr)
+
+    control = RunControl()
+
+    def stop(signum, frame):  # as in cmd_train: the running variant stops with a checkpoint
+        control.request_stop()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    result = run_comparison(folder, ComparisonReporter(), control)
+    try:
+        from workbench.ui.comparison_plot import save_comparison_plot
+
+        save_comparison_plot(folder)
+    except (ImportError, OSError) as exc:
+        print(f"Warning: the curves could not be drawn ({exc}); table.csv and table.md are written.", file=sys.stderr)
+    print(result.markdown)
+    if result.unfinished:
+        print(f"Not finished: {', '.join(result.unfinished)}. Continue with: workbench compare --resume {folder}")
+    return 1 if any(row[1] == "failed" for row in result.rows) else 0
+
+
 def cmd_runs(args) -> int:
     from workbench.core.runs import list_runs
 
@@ -150,6 +213,8 @@ def cmd_predict(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from workbench.core.variants import PRESETS
+
     parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
     parser.add_argument("--self-test", action="store_true", help="open the window offscreen, train a few steps on "
                         "the demo, export and reload the model, then exit (0: all works)")
@@ -161,6 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
     p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("compare", help="train variants of a run config one after another and tabulate them",
+                       description="Presets: " + ", ".join(f"{name} ({', '.join(f'{k}={v}' for k, v in changes.items())})"
+                                                           for name, changes in PRESETS.items()) + ".")
+    p.add_argument("config", nargs="?", help="the base run config JSON file")
+    p.add_argument("--variant", action="append", metavar="NAME[:section.field=value,...]",
+                   help="a variant: a preset's name, or a name and the settings it changes (repeat for each)")
+    p.add_argument("--name", default="comparison", help="the comparison's name; its runs are named NAME-VARIANT")
+    p.add_argument("--resume", metavar="DIR", help="run a comparison folder's variants that are not finished")
+    p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
+    p.set_defaults(func=cmd_compare)
     p = sub.add_parser("runs", help="list runs with their status and best metric")
     p.add_argument("--runs-root", help=f"folder that holds the runs (default: {default_runs_root()})")
     p.set_defaults(func=cmd_runs)

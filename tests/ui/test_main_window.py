@@ -26,7 +26,7 @@ def make_window(qtbot):
 def test_the_window_opens_with_the_demo_config(make_window, qtbot):
     window = make_window()
     assert [window.nav.item(row).text() for row in range(window.nav.count())] == [
-        "Data", "Model", "Freeze", "Train", "Runs", "Results", "Try it"]
+        "Data", "Model", "Freeze", "Train", "Runs", "Compare", "Results", "Try it"]
     assert window.current_config() == demo_config()
     assert "demo" in window.windowTitle()
     qtbot.waitUntil(lambda: "CPU" in window.device_label.text() or "CUDA" in window.device_label.text(), timeout=30_000)

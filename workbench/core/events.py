@@ -119,3 +119,57 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 def event_from_dict(raw: dict[str, Any]) -> Event:
     cls = _BY_KIND[raw["kind"]]
     return cls(**raw)
+
+
+# A comparison: variants of one run config trained one after another (workbench.core.compare).
+
+@dataclass(frozen=True)
+class ComparisonStarted:
+    folder: str
+    variants: list[str]
+    kind: str = "comparison_started"
+
+
+@dataclass(frozen=True)
+class VariantStarted:
+    name: str
+    index: int  # 0-based, of `total`
+    total: int
+    resumed: bool  # continues the variant's run from its checkpoint
+    kind: str = "variant_started"
+
+
+@dataclass(frozen=True)
+class VariantEvent:
+    """One event of a variant's own run, tagged with the variant's name."""
+
+    variant: str
+    event: Event
+    kind: str = "variant_event"
+
+
+@dataclass(frozen=True)
+class VariantFinished:
+    """`status` is finished, stopped or failed; `header` and `rows` are the result table so far."""
+
+    name: str
+    status: str
+    run_dir: str | None
+    message: str | None
+    header: list[str]
+    rows: list[list[Any]]
+    kind: str = "variant_finished"
+
+
+@dataclass(frozen=True)
+class ComparisonFinished:
+    folder: str
+    unfinished: list[str]  # the variants left to `workbench compare --resume` (stopped, failed or not run)
+    header: list[str]
+    rows: list[list[Any]]
+    markdown: str
+    kind: str = "comparison_finished"
+
+
+ComparisonEvent = ComparisonStarted | VariantStarted | VariantEvent | VariantFinished | ComparisonFinished
+ComparisonSink = Callable[[ComparisonEvent], None]

@@ -19,6 +19,7 @@ from workbench.core.runs import MODEL
 from workbench.demo import demo_config
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall
+from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
 from workbench.ui.views.model_view import ModelView
@@ -40,11 +41,11 @@ class MainWindow(QMainWindow):
         self._config_path: Path | None = None
         self._closing = False
         self.data_view, self.model_view, self.freeze_view = DataView(), ModelView(), FreezeView()
-        self.train_view, self.runs_view = TrainView(), RunsView()
+        self.train_view, self.runs_view, self.compare_view = TrainView(), RunsView(), CompareView()
         self.results_view, self.try_view = ResultsView(), TryView()
         self.pages = {"Data": self.data_view, "Model": self.model_view, "Freeze": self.freeze_view,
-                      "Train": self.train_view, "Runs": self.runs_view, "Results": self.results_view,
-                      "Try it": self.try_view}
+                      "Train": self.train_view, "Runs": self.runs_view, "Compare": self.compare_view,
+                      "Results": self.results_view, "Try it": self.try_view}
 
         self.nav = QListWidget()
         self.nav.addItems(list(self.pages))
@@ -67,6 +68,10 @@ class MainWindow(QMainWindow):
         self.train_view.start_requested.connect(self._on_train_start_requested)
         self.train_view.running_changed.connect(self.runs_view.set_run_active)
         self.train_view.run_finished.connect(self._on_train_run_finished)
+        self.train_view.running_changed.connect(self.compare_view.set_other_run_active)
+        self.compare_view.compare_requested.connect(self._on_compare_requested)
+        self.compare_view.running_changed.connect(self.runs_view.set_run_active)
+        self.compare_view.comparison_finished.connect(self._on_compare_comparison_finished)
         self.runs_view.resume_requested.connect(self._on_runs_resume_requested)
         self.runs_view.run_selected.connect(self._on_runs_run_selected)
         self.runs_view.results_requested.connect(lambda: self.show_page("Results"))
@@ -154,13 +159,15 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.train_view.worker.is_running:
+        workers = [w for w in (self.train_view.worker, self.compare_view.worker) if w.is_running]
+        if workers:
             event.ignore()
             if not self._closing and self._confirm_close():
                 self._closing = True
                 self.setEnabled(False)
                 self.statusBar().showMessage("Stopping the run and saving a checkpoint…")
-                self.train_view.worker.stop()
+                for worker in workers:
+                    worker.stop()
             return
         settings.settings().setValue("window/geometry", self.saveGeometry())
         event.accept()
@@ -171,9 +178,27 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_train_start_requested(self) -> None:
+        if self.compare_view.worker.is_running:  # one run at a time
+            self.statusBar().showMessage("A comparison is training on the Compare page; stop it or wait for it "
+                                         "first.", 8000)
+            return
         config = self.current_config()
         settings.add_recent_backbone(config.backbone.name)
         self.train_view.start(config)
+
+    @Slot()
+    def _on_compare_requested(self) -> None:
+        if self.train_view.worker.is_running:  # one run at a time
+            self.statusBar().showMessage("A run is training on the Train page; stop it or wait for it first.", 8000)
+            return
+        self.compare_view.start(self.current_config())
+
+    @Slot(object)
+    def _on_compare_comparison_finished(self, result: object) -> None:
+        if self._closing:
+            self.close()
+            return
+        self.runs_view.refresh()
 
     @Slot(object)
     def _on_train_run_finished(self, result: object) -> None:

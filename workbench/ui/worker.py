@@ -1,4 +1,5 @@
-"""The bridge from the engine to Qt: `train()` runs in a QThread, its events arrive on the UI thread.
+"""The bridge from the engine to Qt: `train()` (or a comparison, `run_comparison()`) runs in a QThread,
+its events arrive on the UI thread.
 
 The engine may report progress and a loss every step. Events cross the thread boundary as queued
 signals and are collected in a list; a timer tick hands them on in order, keeping only the newest of
@@ -16,33 +17,36 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from workbench.core.config import RunConfig
 from workbench.core.control import RunControl
-from workbench.core.events import Event, ProgressReported, RunFailed, RunFinished
+from workbench.core.errors import WorkbenchError
+from workbench.core.events import Event, ProgressReported, RunFailed, VariantEvent
 
 TICK_MS = 50
+
+Job = Callable[[Callable[[object], None], RunControl], object]  # (sink, control) -> the result
 
 
 class _TrainingThread(QThread):
     event_emitted = Signal(object)
 
-    def __init__(self, config: RunConfig | None, control: RunControl, resume_dir: str | None,
-                 parent: QObject | None = None):
+    def __init__(self, job: Job, control: RunControl, parent: QObject | None = None):
         super().__init__(parent)
-        self._config = config
+        self._job = job
         self._control = control
-        self._resume_dir = resume_dir
-        self.result: RunFinished | RunFailed | None = None
+        self.result: object = None
 
     def run(self) -> None:
-        from workbench.core.training import train
-
         try:
-            self.result = train(self._config, self._on_engine_event, self._control, resume_dir=self._resume_dir)
+            self.result = self._job(self._on_engine_event, self._control)
+        except WorkbenchError as exc:  # a comparison folder that cannot be read
+            self.result = RunFailed(str(exc))
+            self.event_emitted.emit(self.result)
         except Exception as exc:  # train() reports user errors itself; this keeps the UI from waiting forever
             logging.getLogger(__name__).error("The run failed", exc_info=exc)
             self.result = RunFailed(f"Training stopped on an unexpected error ({type(exc).__name__}); "
@@ -54,7 +58,8 @@ class _TrainingThread(QThread):
 
 
 class TrainingWorker(QObject):
-    """Runs one training at a time. `event_received(event)` in order; `finished(RunFinished | RunFailed)` last."""
+    """Runs one training (or comparison) at a time. `event_received(event)` in order; `finished(result)` last:
+    RunFinished | RunFailed, or for a comparison ComparisonFinished (RunFailed if it could not start)."""
 
     event_received = Signal(object)
     finished = Signal(object)
@@ -78,10 +83,29 @@ class TrainingWorker(QObject):
 
     def start(self, config: RunConfig | None, resume_dir: str | Path | None = None) -> None:
         """Train `config`, or with `resume_dir` continue that run (its own config is used then)."""
+        from_dir = str(resume_dir) if resume_dir else None
+
+        def job(sink, control):
+            from workbench.core.training import train
+
+            return train(config, sink, control, resume_dir=from_dir)
+
+        self.start_job(job)
+
+    def start_comparison(self, folder: str | Path) -> None:
+        """Run the comparison in `folder` (its variants not finished); `finished` carries ComparisonFinished."""
+        def job(sink, control):
+            from workbench.core.compare import run_comparison
+
+            return run_comparison(folder, sink, control)
+
+        self.start_job(job)
+
+    def start_job(self, job: Job) -> None:
         if self._thread is not None:
             raise RuntimeError("A training run is already running.")
         self._control = RunControl()
-        self._thread = _TrainingThread(config, self._control, str(resume_dir) if resume_dir else None, self)
+        self._thread = _TrainingThread(job, self._control, self)
         self._thread.event_emitted.connect(self._on_thread_event_emitted)
         self._thread.finished.connect(self._on_thread_finished)
         self._tick.start()
@@ -109,9 +133,9 @@ class TrainingWorker(QObject):
 
     def _deliver_pending(self) -> None:
         events, self._pending = self._pending, []
-        last_progress = max((i for i, e in enumerate(events) if isinstance(e, ProgressReported)), default=-1)
+        last_progress = max((i for i, e in enumerate(events) if _is_progress(e)), default=-1)
         for i, event in enumerate(events):
-            if i == last_progress or not isinstance(event, ProgressReported):
+            if i == last_progress or not _is_progress(event):
                 self.event_received.emit(event)
 
     @Slot()
@@ -125,3 +149,9 @@ class TrainingWorker(QObject):
         thread.deleteLater()
         self.running_changed.emit(False)
         self.finished.emit(result)
+
+
+def _is_progress(event: object) -> bool:
+    """A progress report, of a run or of a comparison's variant: only the newest of a tick is handed on."""
+    return isinstance(event, ProgressReported) or (isinstance(event, VariantEvent)
+                                                   and isinstance(event.event, ProgressReported))

@@ -190,12 +190,15 @@ class CurvesWidget(QWidget):
         """The lines shown where layers joined the live run."""
         return self._markers[: self._marked]
 
-    def add_event(self, event: Event) -> None:
+    def add_event(self, event: Event, run: RunCurves | None = None) -> None:
+        """Add to the live run, or to `run` (an overlay that is live too: a comparison's variant)."""
         if isinstance(event, LayersUnfrozen):
-            self._mark(event)
+            if run is None:
+                self._mark(event)
             return
-        self.live.add(event, self._metric)
-        if self.live.dirty and not self._redraw_timer.isActive():
+        run = run or self.live
+        run.add(event, self._metric)
+        if run.dirty and not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
     def clear(self) -> None:
@@ -220,7 +223,7 @@ class CurvesWidget(QWidget):
                 self.live.add(event, self._metric)
         self.live.redraw()
 
-    def overlay(self, events: Iterable[Event], name: str) -> None:
+    def overlay(self, events: Iterable[Event], name: str) -> RunCurves:
         """Draw another recorded run over the shown ones, in the next colour."""
         if self._shown == len(self._pool):
             self._pool.append(RunCurves(self.plots, COLOURS[self._shown % len(COLOURS)]))
@@ -232,6 +235,7 @@ class CurvesWidget(QWidget):
             run.add(event, self._metric)
         run.redraw()
         self._update_legend()
+        return run
 
     def _mark(self, event: LayersUnfrozen) -> None:
         """A line at the step, labelled with the layers that joined; lines at or after it go first (a
