@@ -123,6 +123,15 @@ def cmd_train(args) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     result = train(config, TerminalReporter(), control, resume_dir=args.resume)
+    while args.retry_half_batch and isinstance(result, RunFailed) and result.out_of_memory and not control.stop_requested:
+        from workbench.core.memory import prepare_retry
+
+        config, resume = prepare_retry(result.run_dir, config)
+        t = config.training
+        how = f"resuming {resume} from its last checkpoint" if resume else "as a new run"
+        print(f"Retrying at batch size {t.batch_size} with {t.gradient_accumulation_steps} accumulation steps "
+              f"(the same effective batch), {how}.", flush=True)
+        result = train(config, TerminalReporter(), control, resume_dir=resume)
     if isinstance(result, RunFailed):
         return 1
     if is_main_process():  # under torchrun, rank 0 alone reports
@@ -225,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-task", choices=["single_label", "token"], default="single_label")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
     p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
+    p.add_argument("--retry-half-batch", action="store_true", help="when the run runs out of memory, retry it at "
+                   "half the batch size with twice the gradient accumulation (the same effective batch), from its "
+                   "last checkpoint, until it fits or the batch is 1")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("compare", help="train variants of a run config one after another and tabulate them",
                        description="Presets: " + ", ".join(f"{name} ({', '.join(f'{k}={v}' for k, v in changes.items())})"

@@ -201,3 +201,33 @@ def test_a_run_freezes_the_heap_and_its_garbage_is_freed_on_the_ui_thread(train_
     assert len(freed_on) == 5 * gc.get_threshold()[0]  # freed when the run ended
     assert set(freed_on) == {threading.main_thread().name}
     assert frozen_during and min(frozen_during) > 10_000  # the test session's heap, at least
+
+
+def test_accumulation_and_checkpointing_on_the_form(train_view, qtbot, tiny_config):
+    tiny_config.training.gradient_accumulation_steps, tiny_config.training.gradient_checkpointing = 2, True
+    train_view.show_config(tiny_config)
+    assert train_view.effective_batch.text() == "effective batch 16 (8 x 2)"
+    train_view.accumulation.setValue(4)
+    assert train_view.effective_batch.text() == "effective batch 32 (8 x 4)"
+    written = RunConfig()
+    train_view.update_config(written)
+    assert (written.training.gradient_accumulation_steps, written.training.gradient_checkpointing) == (4, True)
+
+
+def test_out_of_memory_offers_a_half_batch_retry_that_resumes_the_run(train_view, qtbot, tiny_config):
+    from tests.memory_faults import memory_that_fits
+    from workbench.core.runs import run_config
+
+    with memory_that_fits(rows=4, after_steps=7):
+        failed = run_from_start_button(train_view, qtbot, tiny_config)
+        assert isinstance(failed, RunFailed) and failed.out_of_memory
+        assert train_view.banner.text() == failed.message
+        assert train_view.retry_button.isVisibleTo(train_view)
+        assert train_view.retry_button.text() == "Retry at batch 4 (accumulation 2)"
+        with qtbot.waitSignal(train_view.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+            click(qtbot, train_view.retry_button)
+    result = finished.args[0]
+    assert isinstance(result, RunFinished) and result.run_dir == failed.run_dir  # resumed, not started again
+    assert run_config(result.run_dir).training.batch_size == 4
+    assert (train_view.batch_size.value(), train_view.accumulation.value()) == (4, 2)
+    assert not train_view.retry_button.isVisibleTo(train_view)

@@ -127,6 +127,7 @@ class TrainingConfig:
     seed: int = 42
     save_total_limit: int = 2
     sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
+    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower steps
     extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
     layer_lr_decay: float = 1.0  # encoder layer i of L trains at decay ** (L - 1 - i) times the rate; 1.0: off
     head_lr_multiplier: float = 1.0  # the task head's rate, as a multiple of the top layer's

@@ -100,6 +100,7 @@ class RunFinished:
 class RunFailed:
     message: str
     run_dir: str | None = None
+    out_of_memory: bool = False  # a retry at half the batch size may fit (workbench.core.memory)
     kind: str = "failed"
 
 

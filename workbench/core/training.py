@@ -29,6 +29,7 @@ from workbench.core.events import (
     RunStarted,
 )
 from workbench.core.libraries import load_engine_libraries
+from workbench.core.memory import OutOfMemory, free_memory, is_out_of_memory, out_of_memory_sentence
 from workbench.core.runs import (
     ADAPTER,
     CHECKPOINTS,
@@ -138,6 +139,10 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         weight_decay=t.weight_decay,
         max_grad_norm=t.max_grad_norm,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
+        activation_checkpointing=t.gradient_checkpointing,  # transformers 5 name of gradient checkpointing
+        activation_checkpointing_kwargs={"use_reentrant": False},  # frozen inputs and sparse embeddings need no re-entry
+        # gradual unfreezing leaves waiting layers without gradients, which DDP must be told to expect
+        ddp_find_unused_parameters=True if config.freeze.unfreeze_start_layers is not None else None,
         average_tokens_across_devices=False,  # the heads' losses are batch means: no rescaling by world size
         eval_strategy=t.eval_strategy,
         eval_steps=t.eval_steps,
@@ -204,7 +209,11 @@ def train(config: RunConfig, sink: EventSink | None = None, control: RunControl 
     except Exception as exc:  # every failure becomes one sentence; the traceback goes to the run folder
         if not isinstance(exc, WorkbenchError):
             log.error("The run failed", exc_info=exc)
-        failed = RunFailed(_failure_sentence(exc, config, recorder is not None), str(run_dir) if recorder else None)
+        out_of_memory = is_out_of_memory(exc)
+        if out_of_memory:
+            free_memory()
+        failed = RunFailed(_failure_sentence(exc, config, recorder is not None), str(run_dir) if recorder else None,
+                           out_of_memory)
         if recorder is not None and not isinstance(exc, WorkbenchError):
             with contextlib.suppress(OSError):
                 (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
@@ -291,7 +300,12 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     ))
     if checkpoint:
         emit(MessageLogged(f"Resuming from {checkpoint}."))
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    try:
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except Exception as exc:
+        if is_out_of_memory(exc):  # say at which step; the checkpoints and metrics so far stay
+            raise OutOfMemory(out_of_memory_sentence(exc, config, trainer.state.global_step + 1)) from exc
+        raise
     set_sparse_embeddings(prepared.model, False)  # the trained model is an ordinary dense one from here on
 
     # The best checkpoint is loaded now; report it on validation (and test), then save it.
@@ -455,13 +469,10 @@ def _write_whole(folder: Path, write) -> None:
 
 
 def _failure_sentence(exc: Exception, config: RunConfig, has_run_folder: bool) -> str:
-    import torch
-
     if isinstance(exc, WorkbenchError):
         return str(exc)
-    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower():
-        return (f"Training ran out of memory at batch size {config.training.batch_size}; "
-                "lower training.batch_size or task.max_length, or freeze more layers.")
+    if is_out_of_memory(exc):
+        return out_of_memory_sentence(exc, config)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return f"The disk is full while writing {exc.filename or 'the run folder'}; free some space and resume the run."
     if isinstance(exc, OSError) and exc.filename:

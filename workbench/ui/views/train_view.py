@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
     QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -14,6 +16,8 @@ from workbench.core.events import (
     CheckpointSaved, EvalFinished, Event, LayersUnfrozen, MessageLogged, ProgressReported, RunFailed, RunFinished,
     RunStarted, StepLogged,
 )
+from workbench.core.errors import WorkbenchError
+from workbench.core.memory import prepare_retry
 from workbench.core.runs import RunSummary, read_events
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.worker import TrainingWorker
@@ -81,6 +85,8 @@ class TrainView(QWidget):
         super().__init__(parent)
         self.worker = TrainingWorker(self)
         self._samples_per_second: float | None = None
+        self._last_config: RunConfig | None = None  # what Start last trained, for a retry without a run folder
+        self._failed: RunFailed | None = None
         self._filling = False
         self._build_form()
         self._build_layout()
@@ -95,6 +101,12 @@ class TrainView(QWidget):
                                       "the bundled MiniLM (measured), 5e-5 for BERT-base and larger; a frozen "
                                       "backbone trains well with 1e-4 to 1e-3.")
         self.batch_size = _spin(1, 4096, "Examples per training step. Lower it if training runs out of memory.")
+        self.accumulation = _spin(1, 4096, "Batches whose gradients add up to one optimizer step: the same "
+                                  "effective batch in less memory (each step takes as long as that many batches).")
+        self.checkpointing = QCheckBox("Gradient checkpointing", toolTip="Recompute each layer's activations in "
+                                       "the backward pass instead of keeping them: less memory, slower steps.")
+        self.checkpointing.toggled.connect(self._on_form_edited)
+        self.effective_batch = QLabel()
         self.epochs = _double(0, 1000, 1, 1, "Passes over the training data. Auto sizes them to the data: enough "
                               "steps for a small set (at most 10 epochs, the best kept), one epoch for a large one.")
         self.epochs.setSpecialValueText("auto")
@@ -121,7 +133,7 @@ class TrainView(QWidget):
                               "off trains to the end.", special="off")
         self.seed = _spin(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
                           "and settings give the same run.")
-        for box in (self.learning_rate, self.batch_size, self.epochs, self.max_steps, self.warmup_ratio,
+        for box in (self.learning_rate, self.batch_size, self.accumulation, self.epochs, self.max_steps, self.warmup_ratio,
                     self.weight_decay, self.max_grad_norm, self.eval_steps, self.patience, self.seed):
             box.valueChanged.connect(self._on_form_edited)
         for combo in (self.precision, self.eval_strategy):
@@ -131,13 +143,24 @@ class TrainView(QWidget):
     def _build_layout(self) -> None:
         self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton(visible=False, toolTip="Resume the run from its last checkpoint (or start "
+                                        "it again) at half the batch size with twice the accumulation: the same "
+                                        "effective batch in less memory.")
+        self.retry_button.clicked.connect(self._on_retry_button_clicked)
+        banner = QHBoxLayout()
+        banner.addWidget(self.banner, 1)
+        banner.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.form = QGroupBox("Training settings")
         form = QFormLayout(self.form)
         evaluation = QHBoxLayout()
         evaluation.addWidget(self.eval_strategy, 1)
         evaluation.addWidget(self.eval_steps, 1)
+        accumulation = QHBoxLayout()
+        accumulation.addWidget(self.accumulation, 1)
+        accumulation.addWidget(self.effective_batch, 1)
         for label, widget in (("Learning rate", self.learning_rate), ("Batch size", self.batch_size),
+                              ("Accumulation", accumulation), ("Memory", self.checkpointing),
                               ("Epochs", self.epochs), ("Max steps", self.max_steps),
                               ("Warmup ratio", self.warmup_ratio), ("Weight decay", self.weight_decay),
                               ("Gradient clipping", self.max_grad_norm), ("Precision", self.precision),
@@ -182,7 +205,7 @@ class TrainView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([330, 900])
         page = QVBoxLayout(self)
-        page.addWidget(self.banner)
+        page.addLayout(banner)
         page.addWidget(split, 1)
 
     def show_config(self, config: RunConfig) -> None:
@@ -191,6 +214,8 @@ class TrainView(QWidget):
         try:
             self.learning_rate.setValue(t.learning_rate or 0.0)
             self.batch_size.setValue(t.batch_size)
+            self.accumulation.setValue(t.gradient_accumulation_steps)
+            self.checkpointing.setChecked(t.gradient_checkpointing)
             self.epochs.setValue(t.epochs or 0.0)
             self.max_steps.setValue(max(t.max_steps, 0))
             self.warmup_ratio.setValue(t.warmup_ratio)
@@ -211,6 +236,8 @@ class TrainView(QWidget):
         t = config.training
         t.learning_rate = self.learning_rate.value() or None
         t.batch_size = self.batch_size.value()
+        t.gradient_accumulation_steps = self.accumulation.value()
+        t.gradient_checkpointing = self.checkpointing.isChecked()
         t.epochs = self.epochs.value() or None
         t.max_steps = self.max_steps.value() or -1
         t.warmup_ratio = self.warmup_ratio.value()
@@ -229,19 +256,25 @@ class TrainView(QWidget):
         self.curves.clear()
         self.log.clear()
         self._begin()
+        self._last_config = config
         self.worker.start(config)
 
     def resume(self, run: RunSummary) -> None:
         """Continue a recorded run from its last checkpoint, its curves so far shown first."""
-        self.curves.set_metric(run.metric_name)
-        self.curves.load_events(read_events(run.path))
+        self._resume(run.path, run.metric_name)
+
+    def _resume(self, run_dir: Path, metric: str) -> None:
+        self.curves.set_metric(metric)
+        self.curves.load_events(read_events(run_dir))
         self.log.clear()
-        self._log(f"Resuming {run.path.name}.")
+        self._log(f"Resuming {run_dir.name}.")
         self._begin()
-        self.worker.start(None, resume_dir=run.path)
+        self._last_config = None
+        self.worker.start(None, resume_dir=run_dir)
 
     def _begin(self) -> None:
         self.banner.hide()
+        self.retry_button.hide()
         self.progress.setValue(0)
         self.progress_label.setText("Preparing data and model…")
         self._samples_per_second = None
@@ -259,6 +292,8 @@ class TrainView(QWidget):
 
     def _update_enabled(self) -> None:
         self.eval_steps.setEnabled(self.eval_strategy.currentData() == "steps")
+        batch, steps = self.batch_size.value(), self.accumulation.value()
+        self.effective_batch.setText(f"effective batch {batch * steps} ({batch} x {steps})")
 
     @Slot()
     def _on_form_edited(self) -> None:
@@ -338,6 +373,7 @@ class TrainView(QWidget):
             self._show_banner(result.message, BANNER_STYLE)
             self.progress_label.setText("Failed.")
             self._log(f"Failed: {result.message}")
+            self._offer_retry(result)
         else:
             best = "" if result.best_metric is None else f"; best {result.metric_name} {result.best_metric:.4f}"
             verb = "Stopped" if result.stopped else "Finished"
@@ -346,6 +382,29 @@ class TrainView(QWidget):
             if result.warning:
                 self._show_banner(result.warning, WARNING_STYLE)
         self.run_finished.emit(result)
+
+    def _offer_retry(self, failed: RunFailed) -> None:
+        batch, steps = self.batch_size.value(), self.accumulation.value()
+        if failed.out_of_memory and batch > 1:
+            self._failed = failed
+            self.retry_button.setText(f"Retry at batch {batch // 2} (accumulation {steps * 2})")
+            self.retry_button.show()
+
+    @Slot()
+    def _on_retry_button_clicked(self) -> None:
+        try:
+            config, resume_dir = prepare_retry(self._failed.run_dir, self._last_config)
+        except WorkbenchError as exc:
+            self._show_banner(str(exc), BANNER_STYLE)
+            return
+        self.show_config(config)  # the form shows (and the next Start uses) the halved batch
+        if resume_dir is None:
+            self.start(config)
+        else:
+            self._resume(resume_dir, config.training.metric_for_best)
+        t = config.training
+        self._log(f"Retrying at batch size {t.batch_size} with {t.gradient_accumulation_steps} accumulation steps "
+                  "(the same effective batch).")
 
     def _show_banner(self, text: str, style: str) -> None:
         self.banner.setStyleSheet(style)
