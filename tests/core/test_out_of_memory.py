@@ -20,7 +20,7 @@ def test_a_run_out_of_memory_stops_cleanly_with_its_checkpoint(tiny_config):
         result = train(tiny_config)
     assert isinstance(result, RunFailed) and result.out_of_memory
     assert result.message == (
-        "Training ran out of GPU memory (cuda:0) at step 8 with batch size 8; set training.batch_size to 4 and "
+        "Training ran out of memory at batch size 8 at step 8: GPU memory (cuda:0) is full; set training.batch_size to 4 and "
         "training.gradient_accumulation_steps to 2 (the same effective batch: Retry, or --retry-half-batch, does that), "
         "or turn on training.gradient_checkpointing.")
     run_dir = Path(result.run_dir)
@@ -70,7 +70,7 @@ def test_the_computer_running_out_of_memory_is_named(tiny_config):
     for exc in (allocator, python):
         assert is_out_of_memory(exc)
         assert out_of_memory_sentence(exc, tiny_config).startswith(
-            "Training ran out of the computer's memory (RAM) with batch size 8; set training.batch_size to 4")
+            "Training ran out of memory at batch size 8: the computer's memory (RAM) is full; set training.batch_size to 4")
     assert not is_out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
 
 

@@ -21,9 +21,9 @@ class LayerNode:
     name: str
     own_params: int = 0
     is_head: bool = False
-    linear: tuple[int, int] | None = None  # (in_features, out_features) of an nn.Linear: what a LoRA adapter's size needs
     children: list["LayerNode"] = field(default_factory=list)
     params: int = 0  # own plus all descendants, filled by build_layer_tree
+    linear: tuple[int, int] | None = None  # (in_features, out_features) of an nn.Linear: what a LoRA adapter's size needs
 
     def walk(self) -> Iterator["LayerNode"]:
         yield self

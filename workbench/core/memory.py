@@ -49,7 +49,7 @@ def out_of_memory_sentence(exc: BaseException, config: RunConfig, step: int | No
     else:
         change = "lower task.max_length"
     checkpointing = "" if t.gradient_checkpointing else ", or turn on training.gradient_checkpointing"
-    return f"Training ran out of {what_ran_out(exc)}{at} with batch size {t.batch_size}; {change}{checkpointing}."
+    return f"Training ran out of memory at batch size {t.batch_size}{at}: {what_ran_out(exc)} is full; {change}{checkpointing}."
 
 
 def free_memory() -> None:
