@@ -70,3 +70,9 @@ def test_a_run_left_to_size_itself_trains_the_planned_epochs(tiny_config):
     assert notes == [plan.note]
     status = read_status(Path(result.run_dir))
     assert status["epochs"] == MAX_EPOCHS and status["learning_rate"] == 1e-3
+
+
+def test_lora_gets_its_own_measured_rate_unless_one_is_set():
+    lora = plan_training(TrainingConfig(), train_rows=8530, num_labels=2, hidden_size=384, lora=True)
+    assert lora.learning_rate == 1e-3 and "learning rate 1e-3 (measured for LoRA adapters)" in lora.note
+    assert plan_training(TrainingConfig(learning_rate=2e-4), 8530, 2, 384, lora=True).learning_rate == 2e-4

@@ -21,6 +21,7 @@ MAX_EPOCHS = 10  # the time bound: never more passes than this
 SMALL_MODEL_RATE = 1e-4  # measured on the bundled MiniLM (384 wide); see bench/RESULTS.md
 LARGE_MODEL_RATE = 5e-5  # BERT-base width and up: the rate of the BERT paper's range that these runs used
 SMALL_MODEL_WIDTH = 512
+LORA_RATE = 1e-3  # LoRA adapters on RT: test F1 0.613 at 1e-4, 0.817 at 1e-3 (bench/RESULTS.md section 10)
 EARLY_STOPPING_PATIENCE = 3  # evaluations without improvement, when the plan has four epochs or more
 
 
@@ -36,7 +37,7 @@ class TrainingPlan:
 
 
 def plan_training(t: TrainingConfig, train_rows: int, num_labels: int, hidden_size: int,
-                  world_size: int = 1) -> TrainingPlan:
+                  world_size: int = 1, lora: bool = False) -> TrainingPlan:
     steps_per_epoch = max(math.ceil(train_rows / (t.batch_size * t.gradient_accumulation_steps * world_size)), 1)
     notes = []
     epochs, patience = t.epochs, t.early_stopping_patience
@@ -51,12 +52,19 @@ def plan_training(t: TrainingConfig, train_rows: int, num_labels: int, hidden_si
                 patience = EARLY_STOPPING_PATIENCE
                 notes.append(f"stopping early after {patience} evaluations without improvement")
     rate = t.learning_rate
-    if rate is None:
+    if rate is None and lora:
+        rate = LORA_RATE
+        notes.append(f"learning rate {_shown(rate)} (measured for LoRA adapters)")
+    elif rate is None:
         rate = SMALL_MODEL_RATE if hidden_size <= SMALL_MODEL_WIDTH else LARGE_MODEL_RATE
         why = "measured for" if hidden_size <= SMALL_MODEL_WIDTH else "for"
-        notes.append(f"learning rate {f'{rate:.0e}'.replace('e-0', 'e-')} ({why} {hidden_size}-wide backbones)")
+        notes.append(f"learning rate {_shown(rate)} ({why} {hidden_size}-wide backbones)")
     note = "; ".join(notes) + "." if notes else None
     return TrainingPlan(epochs, rate, patience, steps_per_epoch, note[0].upper() + note[1:] if note else None)
+
+
+def _shown(rate: float) -> str:
+    return f"{rate:.0e}".replace("e-0", "e-")
 
 
 def sized_epochs(steps_per_epoch: int, num_labels: int) -> int:

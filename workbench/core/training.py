@@ -248,7 +248,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
 
     task = config.task.type
     plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),
-                         getattr(prepared.model.config, "hidden_size", 768), world_size())
+                         getattr(prepared.model.config, "hidden_size", 768), world_size(), config.lora.enabled)
     if plan.note:
         emit(MessageLogged(plan.note))
     config = dataclasses.replace(config, training=dataclasses.replace(
