@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from tests.tiny_models import build_tiny_backbone, write_ner_conll, write_sentiment_csv
+from workbench.core.config import RunConfig
 
 WAIT_MS = 60_000  # a first check imports datasets and transformers and loads a tokenizer
 
@@ -32,3 +33,21 @@ def idle_pool():
     """Let background jobs a test started finish before the next test (and its widgets) begins."""
     yield
     QThreadPool.globalInstance().waitForDone(WAIT_MS)
+
+
+def config_on(backbone: Path) -> RunConfig:
+    """The default run config on the tiny backbone."""
+    config = RunConfig()
+    config.backbone.name = str(backbone)
+    return config
+
+
+def shown_freeze_page(qtbot, config: RunConfig):
+    """A Freeze page showing `config`, its layer tree built."""
+    from workbench.ui.views.freeze_view import FreezeView
+
+    view = FreezeView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.tree_shown, timeout=WAIT_MS):
+        view.show_config(config)
+    return view

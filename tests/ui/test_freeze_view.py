@@ -2,7 +2,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QTreeView
 
-from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
+from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_page, tiny_backbone  # noqa: F401
 from workbench.core.config import RunConfig, TaskConfig
 from workbench.core.freezing import apply_freeze
 from workbench.core.heads import load_model
@@ -13,18 +13,12 @@ pytestmark = pytest.mark.usefixtures("idle_pool")
 
 @pytest.fixture
 def config(tiny_backbone) -> RunConfig:  # noqa: F811
-    config = RunConfig()
-    config.backbone.name = str(tiny_backbone)
-    return config
+    return config_on(tiny_backbone)
 
 
 @pytest.fixture
 def view(qtbot, config) -> FreezeView:
-    view = FreezeView()
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.tree_shown, timeout=WAIT_MS):
-        view.show_config(config)
-    return view
+    return shown_freeze_page(qtbot, config)
 
 
 def trainable_in_torch(config: RunConfig, frozen: list[str]) -> int:

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QTreeView
 
-from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
+from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_page, tiny_backbone  # noqa: F401
 from workbench.core.config import LoraConfig, RunConfig
 from workbench.core.freezing import apply_freeze, build_layer_tree
 from workbench.core.heads import load_model
@@ -23,18 +23,12 @@ DENSE = "bert.encoder.layer.1.intermediate.dense"
 
 @pytest.fixture
 def config(tiny_backbone) -> RunConfig:  # noqa: F811
-    config = RunConfig()
-    config.backbone.name = str(tiny_backbone)
-    return config
+    return config_on(tiny_backbone)
 
 
 @pytest.fixture
 def view(qtbot, config) -> FreezeView:
-    view = FreezeView()
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.tree_shown, timeout=WAIT_MS):
-        view.show_config(config)
-    return view
+    return shown_freeze_page(qtbot, config)
 
 
 def counts_in_torch(config: RunConfig, frozen: list[str]) -> tuple[int, int]:

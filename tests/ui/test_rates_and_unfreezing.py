@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import answer_start
-from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
+from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_page, tiny_backbone  # noqa: F401
 from tests.ui.test_train_view import RUN_TIMEOUT_MS, click
 from workbench.core.config import RunConfig
 from workbench.core.events import LayersUnfrozen, RunFinished, StepLogged
@@ -22,19 +22,14 @@ LAYER_0, LAYER_1, EMBEDDINGS = "bert.encoder.layer.0", "bert.encoder.layer.1", "
 
 @pytest.fixture
 def config(tiny_backbone) -> RunConfig:  # noqa: F811
-    config = RunConfig()
-    config.backbone.name = str(tiny_backbone)
+    config = config_on(tiny_backbone)
     config.training.learning_rate = 1e-3
     return config
 
 
 @pytest.fixture
 def view(qtbot, config) -> FreezeView:
-    view = FreezeView()
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.tree_shown, timeout=WAIT_MS):
-        view.show_config(config)
-    return view
+    return shown_freeze_page(qtbot, config)
 
 
 def cell(view: FreezeView, path: str, column: int, role=Qt.ItemDataRole.DisplayRole):
