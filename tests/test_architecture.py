@@ -1,5 +1,6 @@
 """The engine stays importable without Qt: the import-linter contract in pyproject.toml, checked for real."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,17 @@ def test_core_runs_with_qt_blocked():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_the_window_opens_without_loading_torch():
+    """torch, transformers and peft load in the background after the window shows (seconds on 2 cores):
+    importing the main window must not pull them in."""
+    code = (
+        "import sys\n"
+        "import workbench.ui.main_window\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'peft', 'datasets') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

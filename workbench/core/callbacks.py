@@ -1,7 +1,9 @@
-"""The Trainer callback that turns Trainer's life into typed events and honours stop/pause requests."""
+"""The Trainer callbacks: Trainer's life as typed events with stop/pause requests honoured, and gradual
+unfreezing (its schedule is workbench.core.unfreezing, which imports no transformers, for the Freeze page)."""
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -9,8 +11,10 @@ from transformers import TrainerCallback
 
 from workbench.core.control import RunControl
 from workbench.core.events import (
-    CheckpointSaved, EvalFinished, EventSink, MessageLogged, ProgressReported, StepLogged,
+    CheckpointSaved, EvalFinished, EventSink, LayersUnfrozen, MessageLogged, ProgressReported, StepLogged,
 )
+from workbench.core.freezing import count_parameters, is_frozen
+from workbench.core.unfreezing import UnfreezeSchedule
 
 _EVAL_NOISE = ("runtime", "samples_per_second", "steps_per_second", "epoch")
 
@@ -89,3 +93,41 @@ class EventCallback(TrainerCallback):
         if state.is_world_process_zero:
             path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
             self.sink(CheckpointSaved(state.global_step, path))
+
+
+class UnfreezingCallback(TrainerCallback):
+    """Sets `requires_grad` from the schedule at the start (or resume) and after each step."""
+
+    def __init__(self, model, schedule: UnfreezeSchedule, frozen: list[str], sink: EventSink):
+        self.model = model
+        self.schedule = schedule
+        self.frozen = frozen
+        self.sink = sink
+        self.steps_per_epoch = 1
+        self._joined = 0
+
+    def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+        # optimizer steps per epoch, as the Trainer counts them
+        self.steps_per_epoch = max(math.ceil(len(train_dataloader) / args.gradient_accumulation_steps), 1)
+        self._joined = self.schedule.joined(state.global_step, self.steps_per_epoch)
+        trainable = self._apply(state.global_step)
+        waiting = len(self.schedule.order) - self._joined
+        when = (f"every {self.schedule.every_steps} steps" if self.schedule.every_steps else "at each epoch start")
+        self.sink(MessageLogged(f"Gradual unfreezing: {trainable:,} parameters train at step {state.global_step}; "
+                                f"{waiting} more layer(s) join, one {when}."))
+
+    def on_step_end(self, args, state, control, **kwargs):
+        joined = self.schedule.joined(state.global_step, self.steps_per_epoch)
+        if joined == self._joined:
+            return
+        paths = self.schedule.order[self._joined:joined]
+        self._joined = joined
+        trainable = self._apply(state.global_step)
+        self.sink(LayersUnfrozen(state.global_step, list(paths), trainable))
+        self.sink(MessageLogged(f"Step {state.global_step}: {', '.join(paths)} joined; {trainable:,} parameters train."))
+
+    def _apply(self, step: int) -> int:
+        waiting = self.schedule.waiting(step, self.steps_per_epoch)
+        for name, param in self.model.named_parameters():
+            param.requires_grad_(not is_frozen(name, self.frozen) and not is_frozen(name, waiting))
+        return count_parameters(self.model)[0]

@@ -234,7 +234,7 @@ def _failures_only(sink: EventSink) -> EventSink:
 def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
     from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
 
-    from workbench.core.callbacks import EventCallback
+    from workbench.core.callbacks import EventCallback, UnfreezingCallback
     from workbench.core.device import choose_precision, pick_device
     from workbench.core.distributed import world_size
     from workbench.core.encoding import PaddingCollator
@@ -244,7 +244,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.metrics import build_compute_metrics, reduce_logits
     from workbench.core.results import RESULTS, SPLITS
     from workbench.core.sparse_embeddings import LazyAdamW, plan_sparse_embeddings, set_sparse_embeddings
-    from workbench.core.unfreezing import UnfreezingCallback, plan_unfreezing
+    from workbench.core.unfreezing import plan_unfreezing
 
     task = config.task.type
     plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),

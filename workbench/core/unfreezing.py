@@ -10,16 +10,12 @@ without a gradient, so a waiting layer has no moments and no weight decay until 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-
-from transformers import TrainerCallback
 
 from workbench.core.config import FreezeConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.events import EventSink, LayersUnfrozen, MessageLogged
 from workbench.core.freezing import (
-    LayerNode, count_parameters, embeddings_node, encoder_layers, is_frozen, trainable_under,
+    LayerNode, embeddings_node, encoder_layers, trainable_under,
 )
 
 
@@ -81,41 +77,3 @@ def plan_unfreezing(tree: LayerNode, frozen: list[str], freeze: FreezeConfig) ->
     joining = [node for node in later if trainable_under(node, frozen)]
     return UnfreezeSchedule(tuple(n.path for n in layers[len(layers) - k:]), tuple(n.path for n in joining),
                             freeze.unfreeze_every_steps)
-
-
-class UnfreezingCallback(TrainerCallback):
-    """Sets `requires_grad` from the schedule at the start (or resume) and after each step."""
-
-    def __init__(self, model, schedule: UnfreezeSchedule, frozen: list[str], sink: EventSink):
-        self.model = model
-        self.schedule = schedule
-        self.frozen = frozen
-        self.sink = sink
-        self.steps_per_epoch = 1
-        self._joined = 0
-
-    def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
-        # optimizer steps per epoch, as the Trainer counts them
-        self.steps_per_epoch = max(math.ceil(len(train_dataloader) / args.gradient_accumulation_steps), 1)
-        self._joined = self.schedule.joined(state.global_step, self.steps_per_epoch)
-        trainable = self._apply(state.global_step)
-        waiting = len(self.schedule.order) - self._joined
-        when = (f"every {self.schedule.every_steps} steps" if self.schedule.every_steps else "at each epoch start")
-        self.sink(MessageLogged(f"Gradual unfreezing: {trainable:,} parameters train at step {state.global_step}; "
-                                f"{waiting} more layer(s) join, one {when}."))
-
-    def on_step_end(self, args, state, control, **kwargs):
-        joined = self.schedule.joined(state.global_step, self.steps_per_epoch)
-        if joined == self._joined:
-            return
-        paths = self.schedule.order[self._joined:joined]
-        self._joined = joined
-        trainable = self._apply(state.global_step)
-        self.sink(LayersUnfrozen(state.global_step, list(paths), trainable))
-        self.sink(MessageLogged(f"Step {state.global_step}: {', '.join(paths)} joined; {trainable:,} parameters train."))
-
-    def _apply(self, step: int) -> int:
-        waiting = self.schedule.waiting(step, self.steps_per_epoch)
-        for name, param in self.model.named_parameters():
-            param.requires_grad_(not is_frozen(name, self.frozen) and not is_frozen(name, waiting))
-        return count_parameters(self.model)[0]
