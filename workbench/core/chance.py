@@ -7,6 +7,7 @@ says so in one sentence, with the likely cause and the one setting to change.
 from __future__ import annotations
 
 from workbench.core.config import RunConfig
+from workbench.core.tasks import get_task
 
 MARGIN = 0.1  # share of the distance from the guess to a perfect score that counts as learning
 FEW_STEPS = 100
@@ -20,30 +21,14 @@ def constant_guess_score(task: str, train_counts: dict[str, int], validation_cou
     Multi-label: the micro-F1 of the better of answering every label or none. Token tasks: the
     entity F1 of tagging everything O, which is 0.
     """
-    if task == "token":
-        return 0.0, "tagging every token O"
-    if task == "multi_label":
-        positives = sum(validation_counts.values())
-        share = positives / max(validation_rows * len(validation_counts), 1)
-        return 2 * share / (1 + share), "answering every label"
-    common = max(train_counts, key=train_counts.get)
-    share = validation_counts.get(common, 0) / max(sum(validation_counts.values()), 1)
-    return 2 * share / (1 + share) / len(train_counts), f"always answering '{common}'"
-
-
-def chance_metric(task: str) -> tuple[str, str]:
-    """The validation metric the check reads, and its name in words."""
-    if task in ("single_label", "pair"):
-        return "validation_f1_macro", "macro-F1"
-    if task == "multi_label":
-        return "validation_f1_micro", "micro-F1"
-    return "validation_f1", "entity F1"
+    return get_task(task).constant_guess(train_counts, validation_counts, validation_rows)
 
 
 def chance_warning(config: RunConfig, final_metrics: dict[str, float], guess: tuple[float, str],
                    optimizer_steps: int, learning_rate: float, trainable_share: float) -> str | None:
     """One sentence when the validation score is within `MARGIN` of the constant guess, else None."""
-    key, name = chance_metric(config.task.type)
+    task = get_task(config.task.type)
+    key, name = task.chance_key, task.chance_name
     score = final_metrics.get(key)
     baseline, answer = guess
     if score is None or score > baseline + MARGIN * (1 - baseline):

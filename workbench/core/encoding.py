@@ -1,7 +1,8 @@
 """Tokenisation for each task and the collators that pad each batch to its own longest row.
 
-Encoded splits hold exactly the model's inputs plus `labels` and a `length` column that the
-length-grouped sampler reads; `PaddingCollator` drops `length` before the batch reaches the model.
+Encoded splits hold the model's inputs plus `labels`, a `length` column that the length-grouped
+sampler reads, and what else the task keeps of a row (tasks.base.BOOKKEEPING); `PaddingCollator`
+drops those before the batch reaches the model.
 `Dataset.map` caches the result by fingerprint, so a second run on the same data skips tokenising.
 """
 
@@ -12,15 +13,21 @@ from typing import Any
 
 import datasets
 
+from workbench.core.config import TaskConfig
+from workbench.core.tasks import get_task
+from workbench.core.tasks.base import BOOKKEEPING
 
-def encode_splits(splits: datasets.DatasetDict, task: str, tokenizer, max_length: int) -> datasets.DatasetDict:
-    encode = _encode_tokens if task == "token" else _encode_texts
+
+def encode_splits(splits: datasets.DatasetDict, task: str, tokenizer, max_length: int,
+                  options: TaskConfig | None = None) -> datasets.DatasetDict:
+    """Each split encoded by its task's encoder; `options` are the run's task settings (windows, stride)."""
+    encode, kwargs = get_task(task).encoder(options or TaskConfig(type=task), max_length)
     return datasets.DatasetDict({
         name: split.map(
             encode,
             batched=True,
             batch_size=2000,
-            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+            fn_kwargs={"tokenizer": tokenizer, **kwargs},
             remove_columns=split.column_names,
             desc=f"Tokenizing {name}",
         )
@@ -28,46 +35,18 @@ def encode_splits(splits: datasets.DatasetDict, task: str, tokenizer, max_length
     })
 
 
-def _encode_texts(batch: dict[str, list], tokenizer, max_length: int) -> dict[str, list]:
-    enc = tokenizer(batch["text"], batch.get("text_pair"), truncation=True, max_length=max_length)
-    enc["labels"] = batch["labels"]
-    enc["length"] = [len(ids) for ids in enc["input_ids"]]
-    return dict(enc)
-
-
-def _encode_tokens(batch: dict[str, list], tokenizer, max_length: int) -> dict[str, list]:
-    """Label the first sub-token of each word; other sub-tokens and special tokens get -100."""
-    enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
-    aligned = []
-    for i, tags in enumerate(batch["labels"]):
-        previous = None
-        row = []
-        for word in enc.word_ids(i):
-            row.append(-100 if word is None or word == previous else tags[word])
-            previous = word
-        aligned.append(row)
-    enc["labels"] = aligned
-    enc["length"] = [len(ids) for ids in enc["input_ids"]]
-    return dict(enc)
-
-
 @dataclass
 class PaddingCollator:
-    """Pads a batch to its longest row (labels too, with -100, for token tasks)."""
+    """Pads a batch to its longest row with the task's collator (labels too, with -100, for token
+    tasks), after dropping the bookkeeping columns."""
 
     tokenizer: Any
     task: str
 
     def __post_init__(self):
-        from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding
-
-        if self.task == "token":
-            self._inner = DataCollatorForTokenClassification(self.tokenizer, pad_to_multiple_of=8)
-        else:
-            self._inner = DataCollatorWithPadding(self.tokenizer, pad_to_multiple_of=8)
+        self._task = get_task(self.task)
+        self._inner = self._task.padder(self.tokenizer)
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
-        batch = self._inner([{k: v for k, v in f.items() if k != "length"} for f in features])
-        if self.task == "multi_label" and "labels" in batch:  # inference batches have no labels
-            batch["labels"] = batch["labels"].float()
-        return batch
+        batch = self._inner([{k: v for k, v in f.items() if k not in BOOKKEEPING} for f in features])
+        return self._task.batch_labels(batch)

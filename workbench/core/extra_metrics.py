@@ -63,7 +63,9 @@ def extra_metric_values(extras: list[ExtraMetric], task: str, preds: np.ndarray,
     """Every extra metric's scalar results on one evaluation; `taken` holds the keys already reported.
 
     `preds` are what `build_compute_metrics` sees: class or tag ids, or multi-label probabilities."""
-    predictions, references = _inputs(task, preds, labels)
+    from workbench.core.tasks import get_task
+
+    predictions, references = get_task(task).metric_inputs(preds, labels)
     out: dict[str, float] = {}
     for extra in extras:
         try:
@@ -80,15 +82,6 @@ def extra_metric_values(extras: list[ExtraMetric], task: str, preds: np.ndarray,
             name = key if key not in taken | TRAINER_KEYS | out.keys() else f"{extra.short_name}_{key}"
             out[name] = float(value)
     return out
-
-
-def _inputs(task: str, preds: np.ndarray, labels: np.ndarray) -> tuple[list, list]:
-    if task == "token":
-        kept = labels != -100
-        return preds[kept].tolist(), labels[kept].tolist()
-    if task == "multi_label":
-        return (preds >= 0.5).astype(int).tolist(), (labels >= 0.5).astype(int).tolist()
-    return preds.tolist(), labels.tolist()
 
 
 def _is_scalar(value: Any) -> bool:

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from workbench.core.backbones import check_weights_format, resolve_backbone
 from workbench.core.config import BackboneConfig, TaskConfig
-
-PROBLEM_TYPES = {
-    "single_label": "single_label_classification",
-    "pair": "single_label_classification",
-    "multi_label": "multi_label_classification",
-}
+from workbench.core.tasks import get_task
 
 
 def auto_class(task: str):
-    import transformers
-
-    if task == "token":
-        return transformers.AutoModelForTokenClassification
-    return transformers.AutoModelForSequenceClassification
+    return get_task(task).auto_class()
 
 
 def load_model(backbone: BackboneConfig, task: TaskConfig, label_names: list[str]):
@@ -25,8 +16,6 @@ def load_model(backbone: BackboneConfig, task: TaskConfig, label_names: list[str
     source = resolve_backbone(backbone.name)
     check_weights_format(source, backbone.allow_pickle_weights)
     extra = {"classifier_dropout": task.dropout} if task.dropout is not None else {}
-    if task.type in PROBLEM_TYPES:
-        extra["problem_type"] = PROBLEM_TYPES[task.type]
     from transformers.utils import logging
 
     verbosity = logging.get_verbosity()
@@ -34,9 +23,7 @@ def load_model(backbone: BackboneConfig, task: TaskConfig, label_names: list[str
     try:
         return auto_class(task.type).from_pretrained(
             source,
-            num_labels=len(label_names),
-            id2label=dict(enumerate(label_names)),
-            label2id={name: i for i, name in enumerate(label_names)},
+            **get_task(task.type).head_options(label_names),
             use_safetensors=None if backbone.allow_pickle_weights else True,
             trust_remote_code=False,
             **extra,

@@ -46,8 +46,10 @@ def sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 def probabilities(logits: np.ndarray, task: str) -> np.ndarray:
-    """Class probabilities: independent sigmoids for multi-label, a softmax otherwise."""
-    return sigmoid(logits) if task == "multi_label" else softmax(logits)
+    """Class probabilities as the task reads them (independent sigmoids for multi-label, else a softmax)."""
+    from workbench.core.tasks import get_task
+
+    return get_task(task).probabilities(logits)
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from workbench.core.config import LoraConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.freezing import LayerNode, is_frozen
+from workbench.core.tasks import get_task
 
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # what PeftModel.from_pretrained reads
 PEFT_HEADS = ("classifier", "score")  # peft's SEQ_CLS and TOKEN_CLS models add these to modules_to_save themselves
@@ -67,7 +68,7 @@ def wrap_with_lora(model, tree: LayerNode, targets: list[LayerNode], lora: LoraC
     import peft
 
     config = peft.LoraConfig(
-        task_type=peft.TaskType.TOKEN_CLS if task == "token" else peft.TaskType.SEQ_CLS,
+        task_type=peft.TaskType[get_task(task).peft_task_type],
         r=lora.rank, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
         target_modules=[node.path for node in targets],
         modules_to_save=[node.path for node in head_nodes(tree) if node.path not in PEFT_HEADS] or None,

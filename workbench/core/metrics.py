@@ -10,8 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from workbench.core.extra_metrics import ExtraMetric, extra_metric_values
-from workbench.core.inference import sigmoid
+from workbench.core.extra_metrics import ExtraMetric
+from workbench.core.tasks import get_task
 
 
 def classification_metrics(labels: np.ndarray, preds: np.ndarray, num_labels: int) -> dict[str, float]:
@@ -70,32 +70,14 @@ def align_tags(labels: np.ndarray, preds: np.ndarray, label_names: list[str]) ->
 
 
 def reduce_logits(task: str) -> Callable:
-    """Trainer's `preprocess_logits_for_metrics`: keep class ids, not logits, except for multi-label."""
-
-    def reduce(logits, labels):
-        if isinstance(logits, tuple):
-            logits = logits[0]
-        return logits if task == "multi_label" else logits.argmax(dim=-1)
-
-    return reduce
+    """Trainer's `preprocess_logits_for_metrics`: what the task keeps of a batch's logits (class ids,
+    not logits, for most tasks), so evaluation does not hold every logit."""
+    reducer = get_task(task).reduce_logits
+    return lambda logits, labels: reducer(logits)
 
 
-def build_compute_metrics(task: str, label_names: list[str], extras: Sequence[ExtraMetric] = ()) -> Callable:
-    """Trainer's `compute_metrics` for a task, fed by `reduce_logits`; `extras` are added beside the built-in ones."""
-
-    def compute(eval_pred) -> dict[str, float]:
-        preds, labels = eval_pred.predictions, eval_pred.label_ids
-        if isinstance(preds, tuple):
-            preds = preds[0]
-        if task == "token":
-            out = token_metrics(labels, preds, label_names)
-        elif task == "multi_label":
-            preds = sigmoid(preds)
-            out = multilabel_metrics(labels, preds)
-        else:
-            out = classification_metrics(labels, preds, len(label_names))
-        if extras:
-            out.update(extra_metric_values(list(extras), task, preds, labels, set(out)))
-        return out
-
-    return compute
+def build_compute_metrics(task: str, label_names: list[str], extras: Sequence[ExtraMetric] = (),
+                          encoded=None) -> Callable:
+    """Trainer's `compute_metrics` for a task, fed by `reduce_logits`; `extras` are added beside the
+    built-in ones; `encoded` is the split evaluated, for the tasks that read answers through it."""
+    return get_task(task).compute_metrics(label_names, extras, encoded)

@@ -8,10 +8,8 @@ from pathlib import Path
 from workbench.core.config import BUNDLED_BACKBONE, RunConfig
 from workbench.core.hub import is_hub_id
 from workbench.core.runs import MODEL, read_status, run_config
+from workbench.core.tasks import get_task
 
-PIPELINE_TAGS = {"token": "token-classification"}
-TASK_NAMES = {"single_label": "text classification", "pair": "sentence-pair classification",
-              "multi_label": "multi-label text classification", "token": "token classification (NER)"}
 BUNDLED_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what the bundled backbone is a copy of
 SPLITS = ("validation", "test")
 
@@ -22,8 +20,8 @@ def model_card(run_dir: str | Path) -> str:
     run_dir = Path(run_dir)
     config, status = run_config(run_dir), read_status(run_dir) or {}
     saved = SavedModel.read(run_dir / MODEL)
-    task, t = config.task.type, config.training
-    pipeline_tag = PIPELINE_TAGS.get(task, "text-classification")
+    task, t = get_task(config.task.type), config.training
+    pipeline_tag = task.pipeline_tag
     base = BUNDLED_HUB_ID if config.backbone.name == BUNDLED_BACKBONE else (
         config.backbone.name if is_hub_id(config.backbone.name) else None)
     front = ["---", "library_name: transformers", f"pipeline_tag: {pipeline_tag}"]
@@ -35,10 +33,7 @@ def model_card(run_dir: str | Path) -> str:
                 "max steps": t.max_steps if t.max_steps > 0 else None, "warmup ratio": t.warmup_ratio,
                 "weight decay": t.weight_decay, "gradient clipping": t.max_grad_norm,
                 "max length": saved.max_length, "seed": t.seed}
-    call = (f'pipeline("{pipeline_tag}", model="PATH", aggregation_strategy="first")' if task == "token"
-            else f'pipeline("{pipeline_tag}", model="PATH", top_k=None)')
-    example = ('classify({"text": "first sentence", "text_pair": "second sentence"})' if task == "pair"
-               else 'classify("A sentence to try.")')
+    call, example = task.usage()
     lo = config.lora
     lora = [f"- **LoRA:** rank {lo.rank}, alpha {lo.alpha}, dropout {lo.dropout} on "
             + ", ".join(f"`{name}`" for name in lo.target_modules)
@@ -46,8 +41,8 @@ def model_card(run_dir: str | Path) -> str:
     data = config.data.source if is_hub_id(config.data.source) else f"{Path(config.data.source).name} (a local file)"
     lines = front + [
         "", f"# {run_dir.name}", "",
-        f"A {TASK_NAMES[task]} model fine-tuned with the BERT fine-tuning workbench.", "",
-        f"- **Task:** {task}",
+        f"A {task.title} model fine-tuned with the BERT fine-tuning workbench.", "",
+        f"- **Task:** {task.name}",
         f"- **Backbone:** {base or config.backbone.name}",
         f"- **Data:** {data}",
         f"- **Labels ({len(saved.label_names)}):** {', '.join(saved.label_names)}",
@@ -73,10 +68,9 @@ def frozen_modules(config: RunConfig, model_dir: Path) -> list[str]:
     from transformers import AutoConfig
 
     from workbench.core.freezing import build_layer_tree, preset_frozen
-    from workbench.core.heads import auto_class
 
     with torch.device("meta"):  # the module tree alone: no weights are read or allocated
-        model = auto_class(config.task.type).from_config(AutoConfig.from_pretrained(model_dir))
+        model = get_task(config.task.type).auto_class().from_config(AutoConfig.from_pretrained(model_dir))
     return preset_frozen(build_layer_tree(model), config.freeze.preset)
 
 

@@ -168,15 +168,7 @@ def check_parity(onnx_model: OnnxModel, model, rows: list[dict[str, Any]], colla
 
 
 def task_metrics(task: str, label_names: list[str], logits: list[np.ndarray], rows: list[dict[str, Any]]) -> dict[str, float]:
-    """The run's own metrics (`workbench.core.metrics`) on per-row logits."""
-    from transformers import EvalPrediction
+    """The run's own metrics (the task's) on per-row logits."""
+    from workbench.core.tasks import get_task
 
-    from workbench.core.metrics import build_compute_metrics
-
-    if task == "token":  # rows keep their own length; the metric skips positions labelled -100
-        preds, labels = [row.argmax(-1) for row in logits], [np.asarray(row["labels"]) for row in rows]
-    else:
-        preds, labels = np.stack(logits), np.asarray([row["labels"] for row in rows])
-        if task != "multi_label":
-            preds = preds.argmax(-1)
-    return build_compute_metrics(task, label_names)(EvalPrediction(predictions=preds, label_ids=labels))
+    return get_task(task).rows_metrics(logits, rows, label_names)

@@ -3,9 +3,7 @@
 `Predictor` reads any folder `save_pretrained` wrote (a run's `model/` or an export). Its answers
 are the ones `transformers.pipeline` gives for the same folder: text-classification scores (softmax,
 or sigmoid for multi-label), and for token classification the entity groups of
-`aggregation_strategy="first"`: sub-tokens join words by the pipeline's own rule (`_words`), a word
-takes its first sub-token's tag, and an entity is a run of words that `spans.tag_spans` reads from
-the IOB2 tags.
+`aggregation_strategy="first"`; each task module says how (`Task.predict`).
 """
 
 from __future__ import annotations
@@ -16,15 +14,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunStarted
 from workbench.core.runs import CONFIG_FILE, STATUS_FILE, read_events, run_config
+from workbench.core.tasks import get_task, task_of_model
 
 log = logging.getLogger(__name__)
-
-THRESHOLD = 0.5  # multi-label: a label is predicted at this probability or above
 
 
 @dataclass
@@ -67,14 +62,10 @@ class SavedModel:
             label_names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
         except (OSError, ValueError, KeyError):
             raise WorkbenchError(f"{model_dir} holds no model (its config.json is missing or unreadable).") from None
-        task, max_length = "single_label", None
-        if any(name.endswith("ForTokenClassification") for name in config.get("architectures") or []):
-            task = "token"
-        elif config.get("problem_type") == "multi_label_classification":
-            task = "multi_label"
+        task, max_length = task_of_model(config), None
         run_dir = model_dir.parent
         if (run_dir / CONFIG_FILE).is_file() and (run_dir / STATUS_FILE).is_file():  # a run folder
-            task = "pair" if run_config(run_dir).task.type == "pair" else task
+            task = run_config(run_dir).task.type  # the run knows a pair task, which no config.json tells
             max_length = run_max_length(run_dir)
         return cls(model_dir, task, label_names, max_length, config.get("max_position_embeddings"))
 
@@ -95,11 +86,10 @@ class Predictor:
         from transformers import AutoTokenizer
 
         from workbench.core.device import pick_device
-        from workbench.core.heads import auto_class
 
         saved = SavedModel.read(model_dir)
         try:
-            model = auto_class(saved.task).from_pretrained(saved.path, dtype="float32")
+            model = get_task(saved.task).auto_class().from_pretrained(saved.path, dtype="float32")
             tokenizer = AutoTokenizer.from_pretrained(saved.path)
         except (OSError, ValueError) as exc:
             log.info("Loading the model in %s failed", saved.path, exc_info=True)
@@ -110,72 +100,10 @@ class Predictor:
         return cls(model.to(pick_device()).eval(), tokenizer, saved.task, saved.input_limit(tokenizer))
 
     def predict(self, texts: list[str], pairs: list[str] | None = None) -> list[Prediction]:
+        """Predictions for texts (with `pairs`: the second text of a pair, or a question's context)."""
         if not texts:
             return []
-        if self.task == "token":
-            return self._tag(texts)
-        from workbench.core.encoding import PaddingCollator
-        from workbench.core.inference import probabilities, row_logits
-
-        encoded = self.tokenizer(texts, pairs, truncation=True, max_length=self.max_length)
-        rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
-        logits = row_logits(self.model, rows, PaddingCollator(self.tokenizer, self.task))
-        return [self._label(probabilities(row, self.task)) for row in logits]
-
-    def _label(self, probs: np.ndarray) -> Prediction:
-        named = {name: float(p) for name, p in zip(self.label_names, probs)}
-        if self.task != "multi_label":
-            best = int(probs.argmax())
-            return Prediction(self.label_names[best], float(probs[best]), named)
-        chosen = [name for name, p in named.items() if p >= THRESHOLD]
-        confidence = float(np.mean([named[n] for n in chosen])) if chosen else 1.0 - float(probs.max())
-        return Prediction(";".join(chosen), confidence, named)
-
-    def _tag(self, texts: list[str]) -> list[Prediction]:
-        from workbench.core.encoding import PaddingCollator
-        from workbench.core.inference import row_logits, softmax
-        from workbench.core.spans import tag_spans
-
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length, return_offsets_mapping=True,
-                                 return_special_tokens_mask=True)
-        offsets, special = encoded.pop("offset_mapping"), encoded.pop("special_tokens_mask")
-        rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
-        logits = row_logits(self.model, rows, PaddingCollator(self.tokenizer, "token"))
-        predictions = []
-        for text, row, row_offsets, row_special, probs in zip(texts, rows, offsets, special, map(softmax, logits)):
-            words = _words(self.tokenizer, text, row["input_ids"], row_offsets, row_special)
-            tags = [self.label_names[int(probs[first].argmax())] for first, _, _ in words]
-            scores = [float(probs[first].max()) for first, _, _ in words]
-            spans = [EntitySpan(span.type, text[words[span.start][1] : words[span.end - 1][2]], words[span.start][1],
-                                words[span.end - 1][2], float(np.mean(scores[span.start : span.end])))
-                     for span in tag_spans(tags)]
-            predictions.append(Prediction(" ".join(tags), float(np.mean(scores)) if scores else 1.0, {}, spans))
-        return predictions
-
-
-def _words(tokenizer, text: str, ids: list[int], offsets: list[tuple[int, int]],
-           special: list[int]) -> list[tuple[int, int, int]]:
-    """(first sub-token position, start character, end character) of each word, split as the
-    token-classification pipeline splits them: with a `##`-style tokenizer a sub-token whose text is
-    not as long as its token continues the word; otherwise any sub-token not after a space does."""
-    marks_pieces = bool(getattr(getattr(getattr(tokenizer, "_tokenizer", None), "model", None),
-                                "continuing_subword_prefix", None))
-    tokens = tokenizer.convert_ids_to_tokens(ids)
-    words: list[tuple[int, int, int]] = []
-    for position, (token, (start, end), is_special) in enumerate(zip(tokens, offsets, special)):
-        if is_special:
-            continue
-        if ids[position] == tokenizer.unk_token_id:
-            continues = False
-        elif marks_pieces:
-            continues = len(token) != end - start
-        else:
-            continues = start > 0 and " " not in text[start - 1 : start + 1]
-        if continues and words:
-            words[-1] = (words[-1][0], words[-1][1], end)
-        else:
-            words.append((position, start, end))
-    return words
+        return get_task(self.task).predict(self, texts, pairs)
 
 
 def _chunks(input_csv: Path, text: Path, rows: int):
@@ -195,7 +123,8 @@ def _chunks(input_csv: Path, text: Path, rows: int):
 
 def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | Path, text_column: str = "text",
                 pair_column: str | None = None, batch_rows: int = 1000) -> int:
-    """Add `label` and `confidence` (token tasks: `entities`, JSON) to every row of a CSV; rows written.
+    """Add the task's prediction columns (`label` and `confidence`; token tasks: `entities`, JSON) to
+    every row of a CSV; rows written.
 
     Reads and writes `batch_rows` rows at a time, so a large file is never held whole; the output
     goes to a temporary file renamed into place. Input cells are kept as they were written (as text); the
@@ -222,9 +151,9 @@ def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | 
     if predictor.task == "pair" and pair_column is None:
         raise WorkbenchError(f"{model_dir} is a sentence-pair model; name the column of {input_csv} "
                              "that holds the second texts (--pair-column).")
+    task = get_task(predictor.task)
     # A column the input already has (say the gold `label`) is kept; the prediction's gets a prefix.
-    added = [f"predicted_{name}" if name in header else name
-             for name in (["entities"] if predictor.task == "token" else ["label", "confidence"])]
+    added = [f"predicted_{name}" if name in header else name for name in task.prediction_columns]
     tmp = output_csv.with_name(f".{output_csv.name}.tmp-{os.getpid()}")
     written = 0
     try:
@@ -232,11 +161,8 @@ def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | 
         for chunk in _chunks(input_csv, text, batch_rows):
             predictions = predictor.predict(chunk[text_column].tolist(),
                                             chunk[pair_column].tolist() if pair_column else None)
-            if predictor.task == "token":
-                chunk[added[0]] = [json.dumps([vars(s) for s in p.spans], ensure_ascii=False) for p in predictions]
-            else:
-                chunk[added[0]] = [p.label for p in predictions]
-                chunk[added[1]] = [round(p.confidence, 6) for p in predictions]
+            for name, cells in zip(added, task.prediction_cells(predictions)):
+                chunk[name] = cells
             chunk.to_csv(tmp, mode="a", header=False, index=False)
             written += len(chunk)
         os.replace(tmp, output_csv)

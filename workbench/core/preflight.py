@@ -60,13 +60,10 @@ def duplicate_count(train_texts: pa.Array | Iterable[str], validation_texts: pa.
 
 def split_texts(dataset: datasets.Dataset, task: str) -> pa.ChunkedArray:
     """The text of each prepared row as one string: tokens joined by spaces, a pair joined by a newline."""
-    columns = {"token": ["tokens"], "pair": ["text", "text_pair"]}.get(task, ["text"])
-    table = dataset.with_format("arrow", columns=columns)[:]
-    if task == "token":
-        return pc.binary_join(table["tokens"], " ")
-    if task == "pair":
-        return pc.binary_join_element_wise(table["text"], table["text_pair"], "\n")
-    return table["text"]
+    from workbench.core.tasks import get_task
+
+    found = get_task(task)
+    return found.joined_texts(dataset.with_format("arrow", columns=list(found.text_columns))[:])
 
 
 def invalid_bio(tag_lists: pa.Array | Sequence[Sequence[int]], names: Sequence[str]) -> list[int]:

@@ -21,10 +21,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.core.config import TASKS, DataConfig
+from workbench.core.config import DataConfig
 from workbench.core.data.charsets import UTF8
 from workbench.core.data.formats import load_raw
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks import get_task
 
 BATCH_ROWS = 100_000
 _TAG = re.compile(r"^(O|[BIESLU]-.+)$")
@@ -58,12 +59,9 @@ class PreparedData:
         out: dict[str, dict[str, int]] = {}
         for split, dataset in self.splits.items():
             counts = np.zeros(width, dtype=np.int64)
-            for labels in _column_batches(dataset, "labels"):
-                if self.task == "multi_label":
-                    counts += pc.list_flatten(labels).to_numpy().reshape(-1, width).sum(axis=0).astype(np.int64)
-                else:
-                    ids = pc.list_flatten(labels) if self.task == "token" else labels
-                    counts += np.bincount(ids.to_numpy(), minlength=width)
+            task = get_task(self.task)
+            for labels in _column_batches(dataset, "labels") if task.uses_labels else ():
+                counts += task.count_labels(labels, width)
             out[split] = dict(zip(self.label_names, counts.tolist()))
         return out
 
@@ -119,12 +117,11 @@ def guess_task(raw: datasets.DatasetDict, text_column: str, label_column: str) -
 
 def prepare(config: DataConfig, task: str) -> PreparedData:
     """Load `config.source` and give standard columns, label ids and train/validation(/test) splits."""
-    if task not in TASKS:
-        raise WorkbenchError(f"The task '{task}' is not one of {', '.join(TASKS)}.")
+    plan = get_task(task).plan
     raw = load_raw(config.source)
     if "train" not in raw:
         raise WorkbenchError(f"{config.source} has no training split (only {', '.join(raw)}).")
-    batch, features, names, strata = (_prepare_token if task == "token" else _prepare_text)(raw, config, task)
+    batch, features, names, strata = plan(raw, config)
     splits = {
         split: _convert(raw[origin], functools.partial(batch, where=f"the {origin} split of {config.source}"), features, keep, split)
         for split, (origin, keep) in _layout(raw, config, strata).items()
@@ -132,11 +129,12 @@ def prepare(config: DataConfig, task: str) -> PreparedData:
     return PreparedData(datasets.DatasetDict(splits), task, names, config.source, raw.encodings)
 
 
-def _prepare_text(raw: datasets.DatasetDict, config: DataConfig, task: str) -> _Plan:
-    """The batch conversion, output features, label names and (to stratify a carve) train label ids."""
-    if task == "pair" and not config.text_pair_column:
+def text_plan(raw: datasets.DatasetDict, config: DataConfig, pair: bool, multi_hot: bool) -> _Plan:
+    """A sentence-level task's batch conversion, output features, label names and (to stratify a
+    carve) train label ids; `pair`: a second text column, `multi_hot`: label sets, not one class."""
+    if pair and not config.text_pair_column:
         raise WorkbenchError("A pair task needs data.text_pair_column to name the second text column.")
-    text_columns = [config.text_column] + ([config.text_pair_column] if task == "pair" else [])
+    text_columns = [config.text_column] + ([config.text_pair_column] if pair else [])
     label = config.label_column
     for split, dataset in raw.items():
         for column in text_columns + [label]:
@@ -147,25 +145,22 @@ def _prepare_text(raw: datasets.DatasetDict, config: DataConfig, task: str) -> _
                     f"Column '{column}' in {_where(config.source, split)} does not hold text "
                     f"({type(dataset.features[column]).__name__}); choose a text column, or the token task for token lists."
                 )
-    if task == "multi_label":
-        coder, names = _multi_coder(raw, config)
-    else:
-        coder, names = _class_coder(raw, config)
+    coder, names = (_multi_coder if multi_hot else _class_coder)(raw, config)
     features = {"text": datasets.Value("string")}
-    if task == "pair":
+    if pair:
         features["text_pair"] = datasets.Value("string")
     features["labels"] = (
-        datasets.List(datasets.Value("float32"), length=len(names)) if task == "multi_label" else datasets.ClassLabel(names=names)
+        datasets.List(datasets.Value("float32"), length=len(names)) if multi_hot else datasets.ClassLabel(names=names)
     )
     strata = None
-    if task != "multi_label" and "validation" not in raw:
+    if not multi_hot and "validation" not in raw:
         missing = len(coder.values)  # rows without a label form their own stratum (and fail in the map)
         strata = np.concatenate([pc.fill_null(coder.ids(b), missing).to_numpy() for b in _column_batches(raw["train"], label)])
-    batch = functools.partial(_text_batch, text_columns=tuple(text_columns), label=label, coder=coder, task=task)
+    batch = functools.partial(_text_batch, text_columns=tuple(text_columns), label=label, coder=coder, multi_hot=multi_hot)
     return batch, features, names, strata
 
 
-def _prepare_token(raw: datasets.DatasetDict, config: DataConfig, task: str) -> _Plan:
+def token_plan(raw: datasets.DatasetDict, config: DataConfig) -> _Plan:
     train = raw["train"]
     tokens = _column(train, config.text_column, config.source, ("tokens",) if config.text_column == "text" else ())
     tags = _column(train, config.label_column, config.source, ("tags", "ner_tags") if config.label_column == "label" else ())
@@ -253,7 +248,7 @@ def _check_labels(present: dict[str, set], known: list, column: str, source: str
 
 
 def _text_batch(table: pa.Table, rows: np.ndarray, where: str, text_columns: tuple[str, ...],
-                label: str, coder: _Coder, task: str) -> pa.Table:
+                label: str, coder: _Coder, multi_hot: bool) -> pa.Table:
     out: dict[str, pa.Array] = {}
     for name, column in zip(("text", "text_pair"), text_columns):
         text = table[column].combine_chunks().cast(pa.string())
@@ -261,7 +256,7 @@ def _text_batch(table: pa.Table, rows: np.ndarray, where: str, text_columns: tup
         _raise_first(empty, rows, f"is empty in column '{column}'", where)
         out[name] = text
     raw = table[label].combine_chunks()
-    if task == "multi_label":
+    if multi_hot:
         owners, names = coder.label_sets(raw)
         hot = np.zeros((len(raw), len(coder.values)), dtype=np.float32)
         hot[owners, coder.ids(names).to_numpy()] = 1.0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.core.data.prepare import PreparedData
+from workbench.core.tasks import get_task
 
 _TOKENIZE_BATCH = 1000
 _MIN_SUGGESTED = 16
@@ -36,26 +37,17 @@ def token_length_stats(data: PreparedData, tokenizer, model_max: int, sample: in
         if len(dataset) > sample:
             rows = np.sort(np.random.default_rng(seed).choice(len(dataset), size=sample, replace=False))
             dataset = dataset.select(rows)
-        dataset = dataset.select_columns([c for c in ("text", "text_pair", "tokens") if c in dataset.column_names])
+        task = get_task(data.task)
+        dataset = dataset.select_columns(list(task.text_columns))
         measured = np.concatenate(
-            [_lengths(batch, tokenizer, data.task) for batch in dataset.iter(batch_size=_TOKENIZE_BATCH)] or [np.zeros(0, int)]
+            [np.array([len(ids) for ids in task.token_lengths(batch, tokenizer)], dtype=np.int64)
+             for batch in dataset.iter(batch_size=_TOKENIZE_BATCH)] or [np.zeros(0, int)]
         )
         lengths[split] = measured
         per_split[split] = _summary(measured)
     p95 = per_split["train"]["p95"]
     suggested = min(model_max, max(_MIN_SUGGESTED, math.ceil(p95 / 8) * 8))
     return LengthStats(per_split, suggested, model_max, lengths)
-
-
-def _lengths(batch: dict[str, list], tokenizer, task: str) -> np.ndarray:
-    options = {"truncation": False, "return_attention_mask": False, "return_token_type_ids": False}
-    if task == "token":
-        encoded = tokenizer(batch["tokens"], is_split_into_words=True, **options)
-    elif task == "pair":
-        encoded = tokenizer(batch["text"], batch["text_pair"], **options)
-    else:
-        encoded = tokenizer(batch["text"], **options)
-    return np.array([len(ids) for ids in encoded["input_ids"]], dtype=np.int64)
 
 
 def _summary(measured: np.ndarray) -> dict[str, int]:

@@ -1,0 +1,165 @@
+"""What the engine asks of a task. Each task module subclasses `Task` and sets `TASK` to its instance.
+
+Rows flow through a task in three forms: *prepared* rows (the standard columns of
+`workbench.core.data.prepare`), *encoded* rows (the model's inputs plus `labels` and `length`, and
+`example`, the prepared row a window belongs to, for tasks that cut a row into windows), and per-row
+*logits* from `workbench.core.inference.row_logits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from workbench.core.config import DataConfig, TaskConfig
+    from workbench.core.extra_metrics import ExtraMetric
+    from workbench.core.predict import Prediction
+
+# columns of encoded rows that are bookkeeping, not model inputs: the collator drops them
+BOOKKEEPING = ("length", "example", "offsets", "context", "answers", "id", "question")
+
+
+def first_output(logits):
+    return logits[0] if isinstance(logits, tuple) else logits
+
+
+class Task:
+    name: str
+    title: str  # in words, for the model card: "text classification"
+    pipeline_tag: str  # the transformers pipeline that serves an export
+    peft_task_type: str  # the peft.TaskType member of its LoRA adapters
+    text_columns: tuple[str, ...]  # prepared columns holding a row's text
+    chance_key: str  # the validation metric the chance check reads, and its name in words
+    chance_name: str
+    prediction_columns: tuple[str, ...]  # what `workbench predict` adds to each CSV row
+    uses_labels = True  # whether rows carry class labels (label counts, class weights, the tree's head)
+
+    # the model
+
+    def auto_class(self):
+        raise NotImplementedError
+
+    def describes(self, model_config: dict) -> bool:
+        """Whether a saved config.json is this task's model."""
+        return False
+
+    def head_options(self, label_names: list[str]) -> dict[str, Any]:
+        """`from_pretrained` options that size the head: labels and their names by default."""
+        return {"num_labels": len(label_names), "id2label": dict(enumerate(label_names)),
+                "label2id": {name: i for i, name in enumerate(label_names)}}
+
+    # data
+
+    def plan(self, raw, config: DataConfig):
+        """How `prepare` converts the raw splits: (batch conversion, features, label names, strata)."""
+        raise NotImplementedError
+
+    def count_labels(self, labels: pa.Array, width: int) -> np.ndarray:
+        """Rows (or tags) per label id in one batch of the prepared `labels` column."""
+        raise NotImplementedError
+
+    def joined_texts(self, table: pa.Table) -> pa.Array:
+        """Each prepared row's text as one string (duplicate checks)."""
+        return table[self.text_columns[0]]
+
+    def token_lengths(self, batch: dict[str, list], tokenizer) -> list[list[int]]:
+        """Untruncated `input_ids` of prepared rows, as training's tokenizer call makes them."""
+        options = {"truncation": False, "return_attention_mask": False, "return_token_type_ids": False}
+        return tokenizer(*(batch[column] for column in self.text_columns), **options)["input_ids"]
+
+    # encoding and batching
+
+    def encoder(self, task: TaskConfig, max_length: int) -> tuple[Callable, dict[str, Any]]:
+        """The batched `Dataset.map` function that encodes prepared rows, and its keyword arguments
+        (besides the tokenizer)."""
+        raise NotImplementedError
+
+    def padder(self, tokenizer):
+        """The transformers collator that pads a batch of model inputs (and labels)."""
+        from transformers import DataCollatorWithPadding
+
+        return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8)
+
+    def batch_labels(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return batch
+
+    # metrics
+
+    def reduce_logits(self, logits):
+        """Trainer's `preprocess_logits_for_metrics`: what evaluation keeps of a batch's logits (a
+        model that also returns hidden states or attentions gives a tuple, logits first)."""
+        return first_output(logits).argmax(dim=-1)
+
+    def metrics(self, preds: np.ndarray, labels: np.ndarray, label_names: list[str]) -> dict[str, float]:
+        """The built-in metrics on what `reduce_logits` kept; every task reports `accuracy` and `f1`."""
+        raise NotImplementedError
+
+    def metric_inputs(self, preds: np.ndarray, labels: np.ndarray) -> tuple[list, list]:
+        """`predictions` and `references` for `evaluate` modules (training.extra_metrics)."""
+        return preds.tolist(), labels.tolist()
+
+    def compute_metrics(self, label_names: list[str], extras: Sequence[ExtraMetric] = (),
+                        encoded=None) -> Callable:
+        """Trainer's `compute_metrics` for one encoded split: the built-in metrics and `extras` beside them."""
+        from workbench.core.extra_metrics import extra_metric_values
+
+        def compute(eval_pred) -> dict[str, float]:
+            preds, labels = eval_pred.predictions, eval_pred.label_ids
+            if isinstance(preds, tuple):
+                preds = preds[0]
+            preds = self.metric_preds(preds)
+            out = self.metrics(preds, labels, label_names)
+            if extras:
+                out.update(extra_metric_values(list(extras), self.name, preds, labels, set(out)))
+            return out
+
+        return compute
+
+    def metric_preds(self, preds: np.ndarray) -> np.ndarray:
+        """What `reduce_logits` kept, as `metrics` reads it."""
+        return preds
+
+    def logit_preds(self, logits: list[np.ndarray]) -> np.ndarray | list:
+        """What `reduce_logits` would keep, from per-row logits."""
+        return np.stack(logits).argmax(-1)
+
+    def row_labels(self, rows: Sequence[dict[str, Any]]) -> np.ndarray | list:
+        return np.asarray([row["labels"] for row in rows])
+
+    def rows_metrics(self, logits: list[np.ndarray], rows: Sequence[dict[str, Any]], label_names: list[str]) -> dict[str, float]:
+        """The task's metrics on per-row logits of encoded rows (the ONNX check)."""
+        return self.metrics(self.metric_preds(self.logit_preds(logits)), self.row_labels(rows), label_names)
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Class probabilities from logits (a softmax over the last axis)."""
+        from workbench.core.inference import softmax
+
+        return softmax(logits)
+
+    def constant_guess(self, train_counts: dict[str, int], validation_counts: dict[str, int],
+                       validation_rows: int) -> tuple[float, str]:
+        """The chance score (`chance_key`) a constant answer gets on validation, and that answer in words."""
+        raise NotImplementedError
+
+    # results and predictions
+
+    def result_lines(self, records: list[dict], rows: list[dict], logits: list[np.ndarray], tokenizer,
+                     label_names: list[str]) -> tuple[list[dict], dict[str, float]]:
+        """One results line per prepared row (`records`) from its encoded rows' logits, and the metrics."""
+        raise NotImplementedError
+
+    def predict(self, predictor, texts: list[str], pairs: list[str] | None) -> list[Prediction]:
+        raise NotImplementedError
+
+    def prediction_cells(self, predictions: list[Prediction]) -> list[list]:
+        """The values of `prediction_columns` for each prediction, column by column."""
+        return [[p.label for p in predictions], [round(p.confidence, 6) for p in predictions]]
+
+    def usage(self) -> tuple[str, str]:
+        """The model card's example: how to build the pipeline, and a call."""
+        return (f'pipeline("{self.pipeline_tag}", model="PATH", top_k=None)', 'classify("A sentence to try.")')

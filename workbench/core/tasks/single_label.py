@@ -1,0 +1,99 @@
+"""Single-label text classification: one class per text, a [CLS] head with a softmax over the classes.
+
+`SequenceTask` holds what the sentence-level tasks share (single_label, pair, multi_label): they
+encode texts the same way, and a result line holds a row's text and its class probabilities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.core.tasks.base import Task
+
+DECIMALS = 6  # of the probabilities in results files
+
+
+class SequenceTask(Task):
+    pipeline_tag = "text-classification"
+    peft_task_type = "SEQ_CLS"
+    text_columns = ("text",)
+    prediction_columns = ("label", "confidence")
+    problem_type = "single_label_classification"
+    multi_hot = False  # labels are multi-hot rows (multi_label), not class ids
+    chance_key, chance_name = "validation_f1_macro", "macro-F1"
+
+    def auto_class(self):
+        import transformers
+
+        return transformers.AutoModelForSequenceClassification
+
+    def head_options(self, label_names: list[str]) -> dict[str, Any]:
+        return {**super().head_options(label_names), "problem_type": self.problem_type}
+
+    def plan(self, raw, config):
+        from workbench.core.data.prepare import text_plan
+
+        return text_plan(raw, config, pair=len(self.text_columns) == 2, multi_hot=self.multi_hot)
+
+    def count_labels(self, labels, width: int) -> np.ndarray:
+        return np.bincount(labels.to_numpy(), minlength=width)
+
+    def encoder(self, task, max_length: int):
+        return encode_texts, {"max_length": max_length}
+
+    def metrics(self, preds, labels, label_names):
+        from workbench.core.metrics import classification_metrics
+
+        return classification_metrics(labels, preds, len(label_names))
+
+    def constant_guess(self, train_counts, validation_counts, validation_rows):
+        """The macro-F1 of always answering the most common training class."""
+        common = max(train_counts, key=train_counts.get)
+        share = validation_counts.get(common, 0) / max(sum(validation_counts.values()), 1)
+        return 2 * share / (1 + share) / len(train_counts), f"always answering '{common}'"
+
+    def result_lines(self, records, rows, logits, tokenizer, label_names):
+        stacked = np.stack(logits).reshape(len(rows), len(label_names))
+        probs = np.round(self.probabilities(stacked), DECIMALS).tolist()
+        lines = [{**{column: record[column] for column in self.text_columns}, **self.gold(record), "probs": row_probs}
+                 for record, row_probs in zip(records, probs)]
+        preds = self.metric_preds(self.logit_preds(logits))
+        return lines, self.metrics(preds, self.row_labels(records), label_names)
+
+    def gold(self, record: dict) -> dict:
+        return {"label": record["labels"]}
+
+    def predict(self, predictor, texts, pairs):
+        from workbench.core.encoding import PaddingCollator
+        from workbench.core.inference import row_logits
+        from workbench.core.predict import Prediction
+
+        encoded = predictor.tokenizer(texts, pairs, truncation=True, max_length=predictor.max_length)
+        rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
+        names = predictor.label_names
+        out = []
+        for row in row_logits(predictor.model, rows, PaddingCollator(predictor.tokenizer, self.name)):
+            probs = self.probabilities(row)
+            best = int(probs.argmax())
+            out.append(Prediction(names[best], float(probs[best]), dict(zip(names, map(float, probs)))))
+        return out
+
+
+def encode_texts(batch: dict[str, list], tokenizer, max_length: int) -> dict[str, list]:
+    enc = tokenizer(batch["text"], batch.get("text_pair"), truncation=True, max_length=max_length)
+    enc["labels"] = batch["labels"]
+    enc["length"] = [len(ids) for ids in enc["input_ids"]]
+    return dict(enc)
+
+
+class SingleLabel(SequenceTask):
+    name = "single_label"
+    title = "text classification"
+
+    def describes(self, model_config: dict) -> bool:
+        return model_config.get("problem_type") == "single_label_classification"
+
+
+TASK = SingleLabel()
