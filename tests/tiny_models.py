@@ -48,6 +48,24 @@ def write_sentiment_csv(path: Path, rows: int = 120) -> Path:
     return path
 
 
+def write_long_reviews_csv(path: Path, rows: int = 160, filler: int = 3) -> Path:
+    """Two-class texts whose label lives only in their last sentence, after `filler` neutral sentences
+    (about 6 tokens each): truncation to fewer tokens than the filler cuts the label off."""
+    import random
+
+    rng = random.Random(1)
+    good, bad = ["good", "great", "nice", "love", "happy"], ["bad", "awful", "poor", "hate", "terrible"]
+    neutral = ["the film is a story of john and mary .", "this movie was in paris and london .",
+               "the actor met smith at the plot .", "it is the story of a film ."]
+    lines = ["text,label"]
+    for i in range(rows):
+        label = i % 2
+        opening = " ".join(rng.choice(neutral) for _ in range(filler))
+        lines.append(f"{opening} it was really {rng.choice(good if label else bad)} .,{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_ner_conll(path: Path, sentences: int = 60) -> Path:
     import random
 
@@ -107,8 +125,47 @@ def write_multi_label_csv(path: Path, rows: int = 120) -> Path:
     return path
 
 
+def write_squad_json(path: Path, paragraphs: int = 40, unanswerable: bool = False) -> Path:
+    """SQuAD-format questions in the tiny vocab: who visited a place, and who works for acme, in either
+    order among filler sentences; with
+    `unanswerable` (SQuAD v2.0) also who visited berlin, which no context says."""
+    import json
+    import random
+
+    rng = random.Random(3)
+    people, places = ["john", "mary", "smith"], ["paris", "london"]
+    articles = []
+    for p in range(paragraphs):
+        visitor, worker = rng.sample(people, 2)
+        place = rng.choice(places)
+        sentences = [f"{visitor} visited {place} .", f"{worker} works for acme corp ."]
+        rng.shuffle(sentences)  # with filler between, so that answers are read, not counted
+        context = " ".join(s for sentence in sentences for s in ["the plot was great ."] * rng.randint(0, 3) + [sentence])
+        qas = [
+            {"id": f"{p}-v", "question": f"who visited {place} ?",
+             "answers": [{"text": visitor, "answer_start": context.index(visitor)}]},
+            {"id": f"{p}-w", "question": "who works for acme ?",
+             "answers": [{"text": worker, "answer_start": context.index(f"{worker} works")}]},
+        ]
+        if unanswerable:
+            qas.append({"id": f"{p}-n", "question": "who visited berlin ?", "answers": [], "is_impossible": True})
+        articles.append({"title": f"t{p}", "paragraphs": [{"context": context, "qas": qas}]})
+    path.write_text(json.dumps({"version": "v2.0" if unanswerable else "1.1", "data": articles}), encoding="utf-8")
+    return path
+
+
+def finished_run(config: RunConfig) -> Path:
+    """Train `config` and give its run folder; the run must finish."""
+    from workbench.core.events import RunFinished
+    from workbench.core.training import train
+
+    result = train(config)
+    assert isinstance(result, RunFinished), result
+    return Path(result.run_dir)
+
+
 def tiny_task_config(folder: Path, backbone_dir: Path, task: str, max_steps: int = 24) -> RunConfig:
-    """`tiny_run_config` for any task: single_label, pair, multi_label or token."""
+    """`tiny_run_config` for any task: single_label, pair, multi_label, token or qa."""
     folder.mkdir(parents=True, exist_ok=True)
     config = tiny_run_config(folder, backbone_dir, max_steps)
     config.task.type = task
@@ -120,4 +177,6 @@ def tiny_task_config(folder: Path, backbone_dir: Path, task: str, max_steps: int
         config.data.label_delimiter = "|"
     elif task == "token":
         config.data.source = str(write_ner_conll(folder / "ner.conll"))
+    elif task == "qa":
+        config.data.source = str(write_squad_json(folder / "squad.json"))
     return config

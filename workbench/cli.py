@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a run config headless (also under torchrun)")
     p.add_argument("config", nargs="?", help="a run config JSON file, as the GUI saves it")
     p.add_argument("--demo", action="store_true", help="train the bundled backbone on the bundled demo data")
-    p.add_argument("--demo-task", choices=["single_label", "token"], default="single_label")
+    p.add_argument("--demo-task", choices=["single_label", "token", "qa"], default="single_label")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
     p.add_argument("--runs-root", help="folder that holds the runs (overrides output.runs_root)")
     p.add_argument("--retry-half-batch", action="store_true", help="when the run runs out of memory, retry it at "
@@ -264,8 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_dir", help="a model folder: an export, or a run's model/")
     p.add_argument("input", help="the CSV to read (never modified)")
     p.add_argument("-o", "--output", required=True, help="the CSV to write")
-    p.add_argument("--text-column", default="text")
-    p.add_argument("--pair-column", help="the second text's column, for sentence-pair models")
+    p.add_argument("--text-column", help="the text's column (default: text; question-answering models: question)")
+    p.add_argument("--pair-column", help="the second text's column, for sentence-pair models "
+                   "(question-answering models: the context's, default context)")
     p.set_defaults(func=cmd_predict, error_status=1)
     return parser
 

@@ -8,6 +8,7 @@ from workbench.paths import RESOURCES, default_runs_root
 DEMO_DIR = RESOURCES / "demo"
 DEMO_CSV = DEMO_DIR / "tickets.csv"
 DEMO_CONLL = DEMO_DIR / "ner_sample.conll"
+DEMO_SQUAD = DEMO_DIR / "qa_sample.json"
 
 
 def demo_config(task: str = "single_label", runs_root: str | None = None) -> RunConfig:
@@ -23,6 +24,10 @@ def demo_config(task: str = "single_label", runs_root: str | None = None) -> Run
         config.data.source = str(DEMO_CONLL)
         config.data.text_column, config.data.label_column = "tokens", "tags"
         config.output.run_name = "demo-ner"
+    elif task == "qa":
+        config.task.type = "qa"
+        config.data.source = str(DEMO_SQUAD)
+        config.output.run_name = "demo-qa"
     else:
         config.data.source = str(DEMO_CSV)
         config.output.run_name = "demo-tickets"

@@ -334,6 +334,11 @@ def test_guess_task(tmp_path):
     assert guess_task(raw_single, "text", "label") == "single_label"
     raw_multi = load_raw(str(write_csv(tmp_path / "m.csv", [("x", "a|b"), ("y", "c")] * 5)))
     assert guess_task(raw_multi, "text", "label") == "multi_label"
+    from tests.tiny_models import write_squad_json
+
+    assert guess_task(load_raw(str(write_squad_json(tmp_path / "q.json", paragraphs=2))), "text", "label") == "qa"
+    flat = write_csv(tmp_path / "qa.csv", [("who?", "mary came", "mary")], header=("question", "context", "answer"))
+    assert guess_task(load_raw(str(flat)), "text", "label") == "qa"
 
 
 # ---- Hub ids ---------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from workbench.core.config import DataConfig
@@ -9,6 +11,7 @@ from workbench.core.preflight import (
     imbalance,
     invalid_bio,
     preflight_warnings,
+    windows_suggestion,
     run_preflight,
 )
 
@@ -98,3 +101,32 @@ def test_class_weights_are_suggested_above_three_to_one():
     tags = {"O": 900, "B-PER": 40, "I-PER": 40, "B-LOC": 10, "I-LOC": 30}  # O is no class to compare: entities are
     assert class_weight_suggestion(report("token", tags)).startswith("'PER' has 40 entities and 'LOC' only 10;")
     assert class_weight_suggestion(report("token", {"O": 900, "B-PER": 30, "B-LOC": 10})) is None
+
+
+def test_windows_are_suggested_when_truncation_cuts_off_much_of_many_texts(tmp_path, tiny_backbone_dir):
+    from tests.tiny_models import write_long_reviews_csv
+
+    report = run_preflight(DataConfig(source=str(write_long_reviews_csv(tmp_path / "long.csv"))), "single_label",
+                           str(tiny_backbone_dir))
+    lengths = report.lengths.lengths["train"]
+    assert lengths.min() > 28  # every text is about 30 tokens
+    suggestion = windows_suggestion(report, 16)
+    assert suggestion.startswith("100% of training texts would lose more than a quarter of their tokens at max_length 16")
+    assert "task.windows" in suggestion
+    assert windows_suggestion(report, int(lengths.max())) is None
+    assert windows_suggestion(report, math.ceil(lengths.max() * 0.75)) is None  # none loses more than a quarter
+    assert any("will be cut short" in w for w in preflight_warnings(report, 16))
+    assert not any("max_length" in w for w in preflight_warnings(report, 16, windows=True))
+
+
+def test_qa_preflight_counts_answerable_questions_and_suggests_no_class_weights(tmp_path, tiny_backbone_dir):
+    from tests.tiny_models import write_squad_json
+
+    source = write_squad_json(tmp_path / "squad.json", paragraphs=20, unanswerable=True)
+    report = run_preflight(DataConfig(source=str(source)), "qa", str(tiny_backbone_dir))
+    counts = report.label_counts
+    assert set(counts["train"]) == {"answerable", "unanswerable"}
+    assert sum(split["answerable"] for split in counts.values()) == 40  # 20 paragraphs: 2 answerable, 1 not
+    assert sum(split["unanswerable"] for split in counts.values()) == 20
+    assert class_weight_suggestion(report) is None and windows_suggestion(report, 8) is None
+    assert not any("max_length" in w for w in preflight_warnings(report, 8))  # contexts are read in windows

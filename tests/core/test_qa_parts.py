@@ -9,7 +9,7 @@ from tests.tiny_models import build_tiny_backbone
 from workbench.core.data.squad import looks_like_squad, place_answer, read_squad
 from workbench.core.errors import WorkbenchError
 from workbench.core.qa_metrics import exact_match, normalize_answer, squad_scores, token_f1
-from workbench.core.qa_windows import Answer, best_answers, encode_windows
+from workbench.core.qa_windows import best_answers, encode_windows
 
 CONTEXT = "john visited paris. mary works for acme corp in london."
 
@@ -87,9 +87,9 @@ def tokenizer(tmp_path_factory):
 def test_windows_label_the_answer_where_they_hold_all_of_it(tokenizer):
     context = " ".join(["john visited paris ."] * 6) + " mary works for acme corp ."
     start = context.index("acme corp")
-    batch = {"row": [7], "question": ["who works for acme ?"], "context": [context],
+    batch = {"question": ["who works for acme ?"], "context": [context],
              "answers": [{"text": ["acme corp"], "answer_start": [start]}]}
-    windows = encode_windows(batch, tokenizer, max_length=20, stride=4)
+    windows = encode_windows(batch, [7], tokenizer, max_length=20, stride=4)
     assert len(windows["input_ids"]) > 2 and set(windows["example"]) == {7}
     labelled = []
     for ids, s, e, offsets in zip(windows["input_ids"], windows["start_positions"], windows["end_positions"], windows["offsets"]):
@@ -97,6 +97,7 @@ def test_windows_label_the_answer_where_they_hold_all_of_it(tokenizer):
         holds = spans[0][0] <= start and spans[-1][1] >= start + len("acme corp")
         if holds:
             assert tokenizer.decode(ids[s:e + 1]) == "acme corp"
+            assert offsets[s] == [start, start + 4]  # the span of the word "acme"
             assert context[offsets[s][0]:offsets[e][1]] == "acme corp"
             labelled.append(s)
         else:
@@ -107,22 +108,40 @@ def test_windows_label_the_answer_where_they_hold_all_of_it(tokenizer):
 
 def test_neighbouring_windows_share_stride_tokens(tokenizer):
     context = " ".join(["john visited paris ."] * 8)
-    windows = encode_windows({"row": [0], "question": ["who ?"], "context": [context]}, tokenizer, 20, 4, labelled=False)
+    windows = encode_windows({"question": ["who ?"], "context": [context]}, [0], tokenizer, 20, 4, labelled=False)
     first, second = ([span for span in offsets if span is not None] for offsets in windows["offsets"][:2])
     assert first[-4:] == second[:4]
 
 
-def test_best_answers_maps_the_best_span_to_context_characters():
-    offsets = [None, None, (0, 4), (5, 12), (13, 18), None]  # [CLS] question [SEP]-less toy window
+def softmax(values):
+    values = np.exp(np.asarray(values) - np.max(values))
+    return values / values.sum()
+
+
+def test_best_answers_scores_spans_by_start_times_end_probability():
+    offsets = [None, None, [0, 4], [5, 12], [13, 18], None]  # [CLS], a question token, 3 context words, [SEP]
+    context = "john visited paris"
     starts = np.array([0.0, 9.0, 1.0, 5.0, 0.5, 9.0])
     ends = np.array([0.0, 9.0, 0.2, 1.0, 6.0, 9.0])
-    context = "john visited paris"
-    best = best_answers(starts[None], ends[None], [{"offsets": offsets}], context, top_k=2)
-    assert best[0] == Answer("visited paris", 5, 11.0)  # start 3 (5.0) + end 4 (6.0); tokens outside the context never win
-    assert best[1].text == "john visited paris"
-    empty = best_answers(np.array([[20.0, 0, 1, 1, 1, 0]]), np.array([[20.0, 0, 1, 1, 1, 0]]),
-                         [{"offsets": offsets}], context, allow_empty=True)
-    assert empty[0] == Answer("", -1, 40.0)
+    best = best_answers([np.stack([starts, ends], axis=-1)], [offsets], context, top_k=2)
+    # tokens outside the context are masked away before the softmax; [CLS] stays in
+    p_start, p_end = softmax(starts[[0, 2, 3, 4]]), softmax(ends[[0, 2, 3, 4]])
+    assert best[0].text == "visited paris" and best[0].start == 5
+    assert best[0].score == pytest.approx(p_start[2] * p_end[3], rel=1e-5)
+    assert best[1].text == "john visited paris" and best[1].score == pytest.approx(p_start[1] * p_end[3], rel=1e-5)
+    assert best_answers([np.stack([starts, ends], axis=-1)], [offsets], context, max_answer_tokens=1)[0].text == "paris"
+
+
+def test_the_empty_answer_competes_with_the_lowest_cls_score_over_windows():
+    offsets = [None, [0, 4], [5, 12], None]
+    strong_cls = np.array([[20.0, 20.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    weak_cls = np.array([[8.0, 8.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    one = best_answers([strong_cls], [offsets], "john visited", allow_empty=True)[0]
+    assert one.text == "" and one.start == -1
+    both = best_answers([strong_cls, weak_cls], [offsets, offsets], "john visited", top_k=3, allow_empty=True)
+    empty = next(answer for answer in both if answer.text == "")
+    assert empty.score == pytest.approx(softmax([8.0, 1.0, 0.0])[0] * softmax([8.0, 0.0, 1.0])[0], rel=1e-5)
+    assert best_answers([strong_cls], [offsets], "john visited")[0].text != ""  # v1.1 data: never empty
 
 
 def test_load_raw_reads_a_squad_folder(tmp_path):

@@ -35,6 +35,18 @@ def idle_pool():
     QThreadPool.globalInstance().waitForDone(WAIT_MS)
 
 
+@pytest.fixture
+def data_view(qtbot, tiny_backbone):
+    """A shown Data page that checks data with the tiny backbone."""
+    from workbench.ui.views.data_view import DataView
+
+    view = DataView()
+    qtbot.addWidget(view)
+    view.set_backbone(str(tiny_backbone))
+    view.show()
+    return view
+
+
 def config_on(backbone: Path) -> RunConfig:
     """The default run config on the tiny backbone."""
     config = RunConfig()

@@ -1,10 +1,11 @@
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from tests.ui.pages_fixtures import (  # noqa: F401
     WAIT_MS,
+    data_view,
     idle_pool,
     ner_conll,
     sentiment_csv,
@@ -20,12 +21,8 @@ pytestmark = pytest.mark.usefixtures("idle_pool")
 
 
 @pytest.fixture
-def view(qtbot, tiny_backbone) -> DataView:  # noqa: F811
-    view = DataView()
-    qtbot.addWidget(view)
-    view.set_backbone(str(tiny_backbone))
-    view.show()
-    return view
+def view(data_view) -> DataView:  # noqa: F811
+    return data_view
 
 
 def combo_showing(view: DataView, column: str) -> QComboBox:
@@ -90,6 +87,33 @@ def test_max_length_is_written_and_changes_the_truncation_warning(qtbot, view, s
     view.update_config(config)
     assert config.task.max_length == 8
     assert any("longer than max_length 8 tokens" in w for w in view.warnings())
+
+
+def test_long_texts_bring_the_windows_suggestion_and_its_button_reads_them_in_windows(qtbot, view, tmp_path):
+    from tests.tiny_models import write_long_reviews_csv
+
+    open_and_check(qtbot, view, write_long_reviews_csv(tmp_path / "long.csv"))
+    spin = next(s for s in view.findChildren(QSpinBox) if s.specialValueText().startswith("Auto ("))
+    windows = next(b for b in view.findChildren(QCheckBox) if b.text() == "Read long texts in windows")
+    button = next(b for b in view.findChildren(QPushButton) if b.text() == "Read in windows")
+    assert view.windows_suggestion() is None and not button.isVisible()  # at the suggested max_length nothing is lost
+    spin.setValue(16)
+    assert view.windows_suggestion().startswith("100% of training texts would lose more than a quarter")
+    assert button.isVisible() and any("will be cut short" in w for w in view.warnings())
+    with qtbot.waitSignal(view.changed):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert windows.isChecked() and not button.isVisible() and view.windows_suggestion() is None
+    assert not any("max_length" in w for w in view.warnings())
+    config = RunConfig()
+    view.update_config(config)
+    assert config.task.windows and config.task.max_length == 16
+    assert config.validate() == []
+
+    view.show_config(config)  # a saved config shows its windows again
+    assert windows.isChecked()
+    config.task.type = "token"
+    view.show_config(config)
+    assert not windows.isEnabled()
 
 
 def test_conll_guesses_the_token_task_and_tells_the_model_page(qtbot, view, ner_conll):  # noqa: F811

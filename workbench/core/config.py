@@ -18,7 +18,9 @@ from workbench.core.errors import WorkbenchError
 
 SCHEMA_VERSION = 1
 
-TASKS = ("single_label", "pair", "multi_label", "token")
+TASKS = ("single_label", "pair", "multi_label", "token", "qa")
+LABELLED_TASKS = TASKS[:4]  # the tasks whose rows carry class labels (qa rows carry answer spans)
+WINDOWED_TASKS = ("single_label", "pair", "multi_label")  # the tasks task.windows applies to (qa always reads windows)
 FREEZE_PRESETS = ("full", "head_only", "embeddings", "lower_half", "custom")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 EVAL_STRATEGIES = ("epoch", "steps")
@@ -41,7 +43,10 @@ class DataConfig:
 
     `source` is a file, a folder (split files named train/validation/test, or a `save_to_disk`
     folder) or a Hub dataset id. For token tasks `text_column` holds the token lists and
-    `label_column` the tag lists (CoNLL files give columns `tokens` and `tags`).
+    `label_column` the tag lists (CoNLL files give columns `tokens` and `tags`). For qa,
+    `text_column` holds the questions, `text_pair_column` the contexts and `label_column` the answers
+    (SQuAD's `answers`, or the answer text with its character offset in `answer_start_column`, found
+    in the context when that column is missing); SQuAD files give `question`, `context`, `answers`.
     """
 
     source: str = ""
@@ -52,6 +57,7 @@ class DataConfig:
     validation_fraction: float = 0.1
     split_seed: int = 42
     max_train_rows: int | None = None
+    answer_start_column: str = "answer_start"
 
 
 @dataclass
@@ -66,7 +72,12 @@ class BackboneConfig:
 class TaskConfig:
     """`class_weights` true weighs the loss by the training label counts; a list gives one weight per
     label in label order (multi_label: each label's `pos_weight`). `focal_gamma` is read with
-    `loss` "focal"; `label_smoothing` applies to cross-entropy on single-label, pair and token tasks."""
+    `loss` "focal"; `label_smoothing` applies to cross-entropy on single-label, pair and token tasks.
+
+    `windows` (single_label, pair, multi_label) splits texts longer than max_length into windows
+    that share `stride` tokens with their neighbour, trains on each with its text's label and
+    predicts a text from its windows' mean logits (their maximum for multi_label). qa always cuts
+    contexts this way. `stride` None: half a window."""
 
     type: str = "single_label"
     dropout: float | None = None
@@ -75,6 +86,8 @@ class TaskConfig:
     loss: str = "cross_entropy"
     focal_gamma: float = 2.0
     label_smoothing: float = 0.0
+    windows: bool = False
+    stride: int | None = None
 
 
 @dataclass
@@ -173,6 +186,15 @@ class RunConfig:
         check(t.loss in LOSSES, f"task.loss '{t.loss}' is not one of {', '.join(LOSSES)}.")
         check(t.focal_gamma >= 0, f"task.focal_gamma must not be negative, not {t.focal_gamma}.")
         check(0 <= t.label_smoothing < 1, f"task.label_smoothing must be in [0, 1), not {t.label_smoothing}.")
+        check(t.stride is None or t.stride >= 1, f"task.stride must be at least 1 when set, not {t.stride}.")
+        check(t.stride is None or t.max_length is None or t.stride <= t.max_length // 2,
+              f"task.stride {t.stride} must be at most half of task.max_length {t.max_length}, so windows move on.")
+        check(t.type in WINDOWED_TASKS or not t.windows,
+              f"task.windows splits long texts of sentence-level tasks; a {t.type} task " + (
+                  "always cuts contexts into windows" if t.type == "qa" else "tags words, so leave it off") + ".")
+        check(t.type in LABELLED_TASKS or (t.class_weights is False and t.loss == "cross_entropy" and t.label_smoothing == 0),
+              "task.class_weights, task.loss 'focal' and task.label_smoothing weigh class labels; a qa task has "
+              "answer spans, so leave them at their defaults.")
         check(t.type != "multi_label" or t.loss != "focal",
               "task.loss 'focal' is for single-label, pair and token tasks; a multi_label task uses binary "
               "cross-entropy (weigh its labels with task.class_weights).")

@@ -21,13 +21,14 @@ from workbench.core.tasks.base import BOOKKEEPING
 def encode_splits(splits: datasets.DatasetDict, task: str, tokenizer, max_length: int,
                   options: TaskConfig | None = None) -> datasets.DatasetDict:
     """Each split encoded by its task's encoder; `options` are the run's task settings (windows, stride)."""
-    encode, kwargs = get_task(task).encoder(options or TaskConfig(type=task), max_length)
+    encoder = get_task(task).encoder(options or TaskConfig(type=task), max_length)
     return datasets.DatasetDict({
         name: split.map(
-            encode,
+            encoder.function,
             batched=True,
             batch_size=2000,
-            fn_kwargs={"tokenizer": tokenizer, **kwargs},
+            with_indices=encoder.with_indices,
+            fn_kwargs={"tokenizer": tokenizer, **encoder.options},
             remove_columns=split.column_names,
             desc=f"Tokenizing {name}",
         )

@@ -95,6 +95,7 @@ def validation_rows(run_dir: Path, saved):
 
     from workbench.core.data import prepare
     from workbench.core.encoding import encode_splits
+    from workbench.core.tasks import get_task
 
     config = run_config(run_dir)
     source = config.data.source
@@ -102,12 +103,12 @@ def validation_rows(run_dir: Path, saved):
         raise WorkbenchError(f"The run's data {source} is gone, and the ONNX export is checked on its validation "
                              "rows; put the file back, or export without ONNX.")
     data = prepare(config.data, saved.task)
-    if data.label_names != saved.label_names:
+    if get_task(saved.task).uses_labels and data.label_names != saved.label_names:
         raise WorkbenchError(f"The labels in {source} ({', '.join(data.label_names)}) are no longer the model's "
                              f"({', '.join(saved.label_names)}), so its validation rows cannot check the ONNX export.")
     tokenizer = AutoTokenizer.from_pretrained(saved.path)
     return encode_splits(DatasetDict({"validation": data.splits["validation"]}), saved.task, tokenizer,
-                         saved.max_length or saved.input_limit(tokenizer))["validation"]
+                         saved.max_length or saved.input_limit(tokenizer), config.task)["validation"]
 
 
 def _overlaps_run(dest: Path, run_dir: Path) -> bool:

@@ -18,7 +18,8 @@ BATCH_SIZE = 64
 def row_logits(model, rows: Sequence[dict[str, Any]], collator, batch_size: int = BATCH_SIZE) -> list[np.ndarray]:
     """float32 logits for each encoded row (`input_ids`, `attention_mask`, ...; labels are ignored).
 
-    Sequence tasks give shape (num_labels,) per row, token tasks (row length, num_labels)."""
+    Sequence tasks give shape (num_labels,) per row, token tasks (row length, num_labels), qa
+    (row length, 2): start and end logits."""
     import torch
 
     lengths = [len(row["input_ids"]) for row in rows]
@@ -30,10 +31,19 @@ def row_logits(model, rows: Sequence[dict[str, Any]], collator, batch_size: int 
         for chunk in _chunks(order, batch_size):
             features = [{k: v for k, v in rows[i].items() if k not in ("labels", "length")} for i in chunk]
             batch = {k: v.to(device) for k, v in collator(features).items()}
-            logits = model(**batch).logits.float().cpu().numpy()
+            logits = stacked_logits(model(**batch)).float().cpu().numpy()
             for j, i in enumerate(chunk):
                 out[i] = logits[j, : lengths[i]] if logits.ndim == 3 else logits[j]
     return out
+
+
+def stacked_logits(output):
+    """A model output's `logits`, or its start and end logits stacked on a last axis (qa)."""
+    import torch
+
+    if "logits" in output:
+        return output["logits"]
+    return torch.stack([output["start_logits"], output["end_logits"]], dim=-1)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from workbench.core.freezing import LayerNode, is_frozen
 from workbench.core.tasks import get_task
 
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # what PeftModel.from_pretrained reads
-PEFT_HEADS = ("classifier", "score")  # peft's SEQ_CLS and TOKEN_CLS models add these to modules_to_save themselves
+PEFT_HEADS = ("classifier", "score", "qa_outputs")  # the heads peft adds to modules_to_save itself (SEQ_CLS, TOKEN_CLS, QUESTION_ANS)
 
 
 def adapter_targets(tree: LayerNode, frozen: Iterable[str], target_modules: Iterable[str]) -> list[LayerNode]:

@@ -33,7 +33,6 @@ def model_card(run_dir: str | Path) -> str:
                 "max steps": t.max_steps if t.max_steps > 0 else None, "warmup ratio": t.warmup_ratio,
                 "weight decay": t.weight_decay, "gradient clipping": t.max_grad_norm,
                 "max length": saved.max_length, "seed": t.seed}
-    call, example = task.usage()
     lo = config.lora
     lora = [f"- **LoRA:** rank {lo.rank}, alpha {lo.alpha}, dropout {lo.dropout} on "
             + ", ".join(f"`{name}`" for name in lo.target_modules)
@@ -54,8 +53,7 @@ def model_card(run_dir: str | Path) -> str:
         "", "## Training settings", "", "| setting | value |", "|---|---|",
         *(f"| {name} | {value} |" for name, value in settings.items() if value is not None),
         "", "## Metrics (best checkpoint)", "", *metrics_table(status.get("final_metrics") or {}),
-        "", "## How to use", "", "```python", "from transformers import pipeline", "",
-        f"classify = {call}", example, "```", "",
+        "", "## How to use", "", "```python", *task.usage(), "```", "",
     ]
     return "\n".join(lines)
 

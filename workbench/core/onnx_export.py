@@ -1,7 +1,7 @@
 """ONNX export of a trained model, checked against PyTorch at export time, with optional dynamic int8.
 
 `export_onnx` writes `model.onnx` (inputs input_ids, attention_mask[, token_type_ids]; output
-logits; dynamic batch and sequence axes), runs it through onnxruntime and PyTorch on the same
+logits, or start_logits and end_logits for qa; dynamic batch and sequence axes), runs it through onnxruntime and PyTorch on the same
 batches of a bounded sample of validation rows (`inference.row_logits` drives both) and fails when
 their logits differ by `PARITY_TOLERANCE` or more. With `int8` it also writes `model.int8.onnx`
 (onnxruntime dynamic quantization) and reports the task metrics and latency of int8 against fp32.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ SAMPLE_ROWS = 512
 TIMING_REPEATS = 3
 SUMMARY_METRICS = ("accuracy", "f1")  # every task's metrics have both (workbench.core.metrics)
 ONNX_FILE, INT8_FILE, REPORT_FILE = "model.onnx", "model.int8.onnx", "onnx_report.json"
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _PROTOBUF_LIMIT = 2**31  # a model over 2 GB keeps its weights in an external-data side file
 
 
@@ -67,6 +67,7 @@ def export_onnx(model_dir: Path, dest: Path, task: str, label_names: list[str], 
 
     from workbench.core.encoding import PaddingCollator
     from workbench.core.heads import auto_class
+    from workbench.core.tasks import get_task
 
     if len(rows) == 0:
         raise WorkbenchError(f"There are no validation rows to check the ONNX export of {model_dir} against.")
@@ -74,7 +75,7 @@ def export_onnx(model_dir: Path, dest: Path, task: str, label_names: list[str], 
     model = auto_class(task).from_pretrained(model_dir, dtype=torch.float32).eval()
     collator = PaddingCollator(AutoTokenizer.from_pretrained(model_dir), task)
     sample = list(rows.select(range(min(len(rows), SAMPLE_ROWS))))
-    files = write_onnx(model, collator(sample[:2]), dest / ONNX_FILE)
+    files = write_onnx(model, collator(sample[:2]), dest / ONNX_FILE, get_task(task).output_names)
     fp32 = OnnxModel(dest / ONNX_FILE)
     max_diff, logits = check_parity(fp32, model, sample, collator)
     report = OnnxReport(files, OPSET, len(sample), max_diff, task_metrics(task, label_names, logits, sample))
@@ -89,18 +90,18 @@ def export_onnx(model_dir: Path, dest: Path, task: str, label_names: list[str], 
     return report
 
 
-def write_onnx(model, example: dict[str, Any], path: Path) -> list[str]:
+def write_onnx(model, example: dict[str, Any], path: Path, output_names=("logits",)) -> list[str]:
     """Export `model` with torch's dynamo exporter, inputs as in the padded batch `example`; the files written."""
     import torch
 
-    inputs = {name: value for name, value in example.items() if name != "labels"}
+    inputs = {name: value for name, value in example.items() if name in MODEL_INPUTS}
     if len(inputs["input_ids"]) < 2:  # a size-1 example axis would be specialised to 1, so never dynamic
         inputs = {name: value.repeat(2, 1) for name, value in inputs.items()}
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     external = sum(p.numel() * p.element_size() for p in model.parameters()) >= _PROTOBUF_LIMIT
     with torch.no_grad():
         program = torch.onnx.export(
-            model, (), kwargs=inputs, dynamo=True, opset_version=OPSET, output_names=["logits"],
+            model, (), kwargs=inputs, dynamo=True, opset_version=OPSET, output_names=list(output_names),
             dynamic_shapes={name: {0: batch, 1: sequence} for name in inputs}, verbose=False,
         )
     program.save(path, external_data=external)
@@ -126,14 +127,15 @@ class OnnxModel:
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.seconds = 0.0
 
-    def __call__(self, **batch) -> SimpleNamespace:
+    def __call__(self, **batch) -> dict[str, Any]:
+        """The model's outputs by name (`logits`, or qa's `start_logits` and `end_logits`)."""
         import torch
 
         feed = {name: batch[name].numpy() for name in self.input_names}
         start = time.perf_counter()
-        logits = self.session.run(["logits"], feed)[0]
+        outputs = self.session.run(None, feed)
         self.seconds += time.perf_counter() - start
-        return SimpleNamespace(logits=torch.from_numpy(logits))
+        return {output.name: torch.from_numpy(value) for output, value in zip(self.session.get_outputs(), outputs)}
 
     def parameters(self):
         import torch

@@ -37,6 +37,7 @@ class Prediction:
     confidence: float  # top probability; multi-label: mean of the chosen (1 - max when none); token: mean word score
     probs: dict[str, float]  # empty for token tasks
     spans: list[EntitySpan] | None = None  # token tasks
+    answers: list | None = None  # qa: the best answers (qa_windows.Answer), best first; `label` is the first
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class SavedModel:
         model_dir = Path(model_dir)
         try:
             config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-            label_names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-        except (OSError, ValueError, KeyError):
+            names = config.get("id2label") or {}  # a question-answering model has none
+            label_names = [names[str(i)] for i in range(len(names))]
+        except (OSError, ValueError, KeyError, AttributeError):
             raise WorkbenchError(f"{model_dir} holds no model (its config.json is missing or unreadable).") from None
         task, max_length = task_of_model(config), None
         run_dir = model_dir.parent
@@ -121,10 +123,11 @@ def _chunks(input_csv: Path, text: Path, rows: int):
                              "check that it is comma-separated with a header line.") from exc
 
 
-def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | Path, text_column: str = "text",
+def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | Path, text_column: str | None = None,
                 pair_column: str | None = None, batch_rows: int = 1000) -> int:
-    """Add the task's prediction columns (`label` and `confidence`; token tasks: `entities`, JSON) to
-    every row of a CSV; rows written.
+    """Add the task's prediction columns (`label` and `confidence`; token tasks: `entities`, JSON; qa:
+    `answer`, `answer_start`, `score`) to every row of a CSV; rows written. The text columns default
+    to the task's (`text`; qa: `question` and `context`).
 
     Reads and writes `batch_rows` rows at a time, so a large file is never held whole; the output
     goes to a temporary file renamed into place. Input cells are kept as they were written (as text); the
@@ -144,14 +147,16 @@ def predict_csv(model_dir: str | Path, input_csv: str | Path, output_csv: str | 
     except (OSError, ValueError) as exc:
         log.info("Reading the header of %s failed", input_csv, exc_info=True)
         raise WorkbenchError(f"{input_csv} has no header line to read; the first line must name the columns.") from exc
+    predictor = Predictor.load(model_dir)
+    task = get_task(predictor.task)
+    text_column = text_column or task.input_columns[0]
+    pair_column = pair_column or task.input_columns[1]
     for column in (text_column, pair_column):
         if column is not None and column not in header:
             raise WorkbenchError(f"{input_csv} has no column '{column}' (it has: {', '.join(map(str, header))}).")
-    predictor = Predictor.load(model_dir)
     if predictor.task == "pair" and pair_column is None:
         raise WorkbenchError(f"{model_dir} is a sentence-pair model; name the column of {input_csv} "
                              "that holds the second texts (--pair-column).")
-    task = get_task(predictor.task)
     # A column the input already has (say the gold `label`) is kept; the prediction's gets a prefix.
     added = [f"predicted_{name}" if name in header else name for name in task.prediction_columns]
     tmp = output_csv.with_name(f".{output_csv.name}.tmp-{os.getpid()}")

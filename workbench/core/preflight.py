@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.core.config import DataConfig
+from workbench.core.config import WINDOWED_TASKS, DataConfig
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks import get_task
 
 if TYPE_CHECKING:
     import datasets
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 IMBALANCE_RATIO = 5.0  # warn above it
 WEIGHTS_RATIO = 3.0  # suggest class weights above it
+WINDOWS_ROWS, WINDOWS_LOST = 0.05, 0.25  # suggest windows when over 5% of texts would lose over 25% of their tokens
 _EXAMPLE_TOKENS = 12
 
 
@@ -60,8 +62,6 @@ def duplicate_count(train_texts: pa.Array | Iterable[str], validation_texts: pa.
 
 def split_texts(dataset: datasets.Dataset, task: str) -> pa.ChunkedArray:
     """The text of each prepared row as one string: tokens joined by spaces, a pair joined by a newline."""
-    from workbench.core.tasks import get_task
-
     found = get_task(task)
     return found.joined_texts(dataset.with_format("arrow", columns=list(found.text_columns))[:])
 
@@ -151,13 +151,29 @@ def run_preflight(config: DataConfig, task: str, backbone: str) -> PreflightRepo
 
 def class_weight_suggestion(report: PreflightReport) -> str | None:
     """A sentence suggesting task.class_weights when the largest class outnumbers the smallest more than
-    WEIGHTS_RATIO times in the training split (entity types for token tasks), else None."""
+    WEIGHTS_RATIO times in the training split (entity types for token tasks), else None (always for
+    qa, whose counts are of answerable and unanswerable questions)."""
+    if not get_task(report.task).uses_labels:
+        return None
     counts, unit = _training_counts(report)
     found = imbalance(counts, WEIGHTS_RATIO)
     if not found:
         return None
     return (f"'{found.largest}' has {found.largest_count:,} {unit} and '{found.smallest}' only {found.smallest_count:,}; "
             "weighing the loss by the training counts (task.class_weights) gives the rare classes more say.")
+
+
+def windows_suggestion(report: PreflightReport, max_length: int | None) -> str | None:
+    """A sentence suggesting task.windows when more than WINDOWS_ROWS of the training texts of a
+    sentence-level task would lose more than WINDOWS_LOST of their tokens to truncation, else None."""
+    if report.task not in WINDOWED_TASKS or report.lengths is None:
+        return None
+    limit = max_length or report.lengths.suggested_max_length
+    share = report.lengths.cut_share("train", limit, WINDOWS_LOST)
+    if share <= WINDOWS_ROWS:
+        return None
+    return (f"{share:.0%} of training texts would lose more than a quarter of their tokens at max_length {limit}, "
+            "and with them what they say there; reading long texts in overlapping windows (task.windows) keeps all of it.")
 
 
 def _training_counts(report: PreflightReport) -> tuple[dict[str, int], str]:
@@ -168,8 +184,9 @@ def _training_counts(report: PreflightReport) -> tuple[dict[str, int], str]:
     return counts, "training rows"
 
 
-def preflight_warnings(report: PreflightReport, max_length: int | None) -> list[str]:
-    """One sentence per problem; `max_length` None means the suggested one (the train p95)."""
+def preflight_warnings(report: PreflightReport, max_length: int | None, windows: bool = False) -> list[str]:
+    """One sentence per problem; `max_length` None means the suggested one (the train p95); with
+    `windows` (and for qa) long rows are read in windows, which is no problem."""
     warnings: list[str] = []
     counts, unit = _training_counts(report)
     found = imbalance(counts)
@@ -179,7 +196,7 @@ def preflight_warnings(report: PreflightReport, max_length: int | None) -> list[
             f"Class imbalance: '{found.largest}' has {found.largest_count:,} {unit}, "
             f"{found.ratio:.1f} times the {found.smallest_count:,} of '{found.smallest}'{advice}."
         )
-    if report.lengths is not None:
+    if report.lengths is not None and not windows and report.task != "qa":
         limit = max_length or report.lengths.suggested_max_length
         share = report.lengths.truncated_share("train", limit)
         if share > 0:

@@ -78,16 +78,36 @@ class TokenErrors:
     pred_spans: list[Span]
 
 
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """A QA row: the question, its context, the true answers and the predicted one (start -1: no answer)."""
+
+    index: int
+    id: str
+    question: str
+    context: str
+    answers: list[str]
+    answer_starts: list[int]
+    pred: str
+    pred_start: int
+    score: float
+    exact_match: float
+    f1: float
+
+
 class SplitResults:
     """One split's predictions. Methods per task: classification (single_label, pair) `confusion`,
     `per_class`, `misclassified`, `predictions`; multi_label `at_threshold`; token `entity_report`,
-    `error_sentences`."""
+    `error_sentences`; qa `questions`."""
 
     def __init__(self, split: str, task: str, label_names: list[str], metrics: dict[str, float], lines: list[dict]):
         self.split, self.task, self.label_names, self.metrics = split, task, label_names, metrics
         self.rows = len(lines)
         self._lines = lines
         width = len(label_names)
+        if task == "qa":
+            self._questions = [AnsweredQuestion(i, **line) for i, line in enumerate(lines)]
+            return
         if task == "token":
             self._gold_tags = [[label_names[i] for i in line["gold"]] for line in lines]
             self._pred_tags = [[label_names[i] if i >= 0 else OUTSIDE for i in line["pred"]] for line in lines]
@@ -174,6 +194,14 @@ class SplitResults:
             for i, (gold, pred) in enumerate(zip(self._gold_tags, self._pred_tags))
             if gold != pred
         ]
+
+    # qa
+
+    def questions(self, worst_first: bool = True) -> list[AnsweredQuestion]:
+        """The questions; `worst_first`: lowest F1 first and, among equals, the most confident first."""
+        if not worst_first:
+            return list(self._questions)
+        return sorted(self._questions, key=lambda q: (q.f1, -q.score))
 
 
 def _read(path: Path, parse: Callable[[str], Any]) -> Any:

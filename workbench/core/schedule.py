@@ -46,7 +46,8 @@ def plan_training(t: TrainingConfig, train_rows: int, num_labels: int, hidden_si
         if t.max_steps <= 0:
             steps = int(epochs) * steps_per_epoch
             kept = ", the best of them kept" if epochs > 1 else ""
-            notes.append(f"{train_rows:,} rows in {num_labels} classes: {int(epochs)} epoch{'s' if epochs > 1 else ''} "
+            classes = f" in {num_labels} classes" if num_labels else ""
+            notes.append(f"{train_rows:,} rows{classes}: {int(epochs)} epoch{'s' if epochs > 1 else ''} "
                          f"({steps:,} optimizer steps){kept}")
             if patience is None and epochs >= 4:
                 patience = EARLY_STOPPING_PATIENCE

@@ -40,6 +40,7 @@ from workbench.core.runs import (
     run_config,
 )
 from workbench.core.schedule import plan_training
+from workbench.core.tasks import get_task
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,12 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     extra_metrics = load_extra_metrics(config.training.extra_metrics)  # first: an unloadable id fails in seconds
 
     # Data and labels
-    data = prepare(config.data, config.task.type)
+    task = get_task(config.task.type)
+    data = prepare(config.data, task.name)
     counts = ", ".join(f"{name} {n}" for name, n in data.split_counts().items())
-    emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows, {len(data.label_names)} labels."))
-    for note in data.encoding_notes():
+    labels = f", {len(data.label_names)} labels" if task.uses_labels else ""
+    emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows{labels}."))
+    for note in data.encoding_notes() + data.notes:
         emit(MessageLogged(note))
     for split, per_label in data.label_counts().items():
         top = sorted(per_label.items(), key=lambda item: -item[1])
@@ -102,6 +105,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     # not on what else the process drew from the random generators before (the GUI does)
     set_seed(config.training.seed)
     model = load_model(config.backbone, config.task, data.label_names)
+    task.adapt_model(model, data, config.task)
     tree = build_layer_tree(model)
     frozen = mask_paths(tree, config.freeze)
     trainable, total = apply_freeze(model, frozen)
@@ -116,7 +120,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
         preset = f"LoRA rank {config.lora.rank} on {len(targets)} Linear modules and the task head, {preset}"
     emit(MessageLogged(f"Training {trainable:,} of {total:,} parameters ({preset})."))
 
-    encoded = encode_splits(data.splits, config.task.type, tokenizer, max_length)
+    encoded = encode_splits(data.splits, task.name, tokenizer, max_length, config.task)
     return Prepared(data, encoded, tokenizer, model, max_length, trainable, total, compute_loss, extra_metrics)
 
 
@@ -157,6 +161,7 @@ def training_arguments(config: RunConfig, output_dir: Path, precision: str):
         train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         length_column_name="length",
         remove_unused_columns=False,
+        label_names=get_task(config.task.type).label_columns,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         use_cpu=pick_device() == "cpu",  # without it, bf16 on a CPU is refused as "needs a GPU"
@@ -247,7 +252,8 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.unfreezing import plan_unfreezing
 
     task = config.task.type
-    plan = plan_training(config.training, len(prepared.encoded["train"]), len(prepared.data.label_names),
+    plan = plan_training(config.training, len(prepared.encoded["train"]),
+                         len(prepared.data.label_names) if get_task(task).uses_labels else 0,
                          getattr(prepared.model.config, "hidden_size", 768), world_size(), config.lora.enabled)
     if plan.note:
         emit(MessageLogged(plan.note))
@@ -283,7 +289,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         eval_dataset=prepared.encoded["validation"],
         processing_class=prepared.tokenizer,
         data_collator=PaddingCollator(prepared.tokenizer, task),
-        compute_metrics=build_compute_metrics(task, prepared.data.label_names, prepared.extra_metrics),
+        metrics_for=lambda split: build_compute_metrics(task, prepared.data.label_names, prepared.extra_metrics, split),
         preprocess_logits_for_metrics=reduce_logits(task),
         compute_loss_func=prepared.compute_loss,
         callbacks=callbacks,
@@ -358,11 +364,19 @@ def _trainer_class():
 
         loss_is_scaled_for_ga = False  # every head's loss is a batch mean: divide it by the accumulation steps
 
-        def __init__(self, *args, held_parameters: dict[str, float] | None = None, **kwargs):
+        def __init__(self, *args, held_parameters: dict[str, float] | None = None, metrics_for=None, **kwargs):
             """`held_parameters`: the name and learning-rate multiplier of every parameter the optimizer
-            holds (layer_rates.py); None keeps the Trainer's own two groups of the trainable ones."""
+            holds (layer_rates.py); None keeps the Trainer's own two groups of the trainable ones.
+            `metrics_for(split)` gives the `compute_metrics` of an encoded split: a task that reads
+            answers through the split's rows (qa, windows) needs its own for validation and test."""
             self.held_parameters = held_parameters
+            self.metrics_for = metrics_for
             super().__init__(*args, **kwargs)
+
+        def evaluate(self, eval_dataset=None, *args, **kwargs):
+            if self.metrics_for is not None:
+                self.compute_metrics = self.metrics_for(self.eval_dataset if eval_dataset is None else eval_dataset)
+            return super().evaluate(eval_dataset, *args, **kwargs)
 
         def create_optimizer(self, model=None):
             if self.held_parameters is None or self.optimizer is not None:
@@ -382,6 +396,8 @@ def _trainer_class():
                                         lengths=self._lengths(dataset))
 
         def _get_eval_sampler(self, eval_dataset):
+            if eval_dataset is not None and "example" in eval_dataset.column_names:  # windows: in order, for their rows
+                return torch.utils.data.SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
             if self.args.train_sampling_strategy != "group_by_length" or eval_dataset is None:
                 return super()._get_eval_sampler(eval_dataset)
             return LengthGroupedSampler(self.args.eval_batch_size, lengths=self._lengths(eval_dataset),

@@ -44,6 +44,7 @@ class PreparedData:
     label_names: list[str]  # id -> name
     source: str
     encodings: dict[str, dict[str, str]] = field(default_factory=dict)  # raw split -> {text file -> encoding}
+    notes: list[str] = field(default_factory=list)  # what preparing left out, a sentence each
 
     def encoding_notes(self) -> list[str]:
         """A sentence for each text file that was not UTF-8, saying what it was read as."""
@@ -55,14 +56,14 @@ class PreparedData:
 
     def label_counts(self) -> dict[str, dict[str, int]]:
         """Per split: rows per class (multi_label: rows carrying the label; token: tags per name)."""
-        width = len(self.label_names)
+        task = get_task(self.task)
+        names = task.count_names(self.label_names)
         out: dict[str, dict[str, int]] = {}
         for split, dataset in self.splits.items():
-            counts = np.zeros(width, dtype=np.int64)
-            task = get_task(self.task)
-            for labels in _column_batches(dataset, "labels") if task.uses_labels else ():
-                counts += task.count_labels(labels, width)
-            out[split] = dict(zip(self.label_names, counts.tolist()))
+            counts = np.zeros(len(names), dtype=np.int64)
+            for labels in _column_batches(dataset, task.count_column):
+                counts += task.count_labels(labels, len(names))
+            out[split] = dict(zip(names, counts.tolist()))
         return out
 
 
@@ -98,9 +99,11 @@ class _Coder:
 
 
 def guess_task(raw: datasets.DatasetDict, text_column: str, label_column: str) -> str:
-    """token, multi_label or single_label from the column types (pair is never guessed)."""
+    """qa, token, multi_label or single_label from the column names and types (pair is never guessed)."""
     dataset = raw["train"] if "train" in raw else next(iter(raw.values()))
     features = dataset.features
+    if {"question", "context"} <= set(features) and ({"answers", "answer"} & set(features)):
+        return "qa"
     text = features[text_column] if text_column in features else features.get("tokens")
     if _is_list(text):
         return "token"
@@ -122,11 +125,15 @@ def prepare(config: DataConfig, task: str) -> PreparedData:
     if "train" not in raw:
         raise WorkbenchError(f"{config.source} has no training split (only {', '.join(raw)}).")
     batch, features, names, strata = plan(raw, config)
-    splits = {
-        split: _convert(raw[origin], functools.partial(batch, where=f"the {origin} split of {config.source}"), features, keep, split)
-        for split, (origin, keep) in _layout(raw, config, strata).items()
-    }
-    return PreparedData(datasets.DatasetDict(splits), task, names, config.source, raw.encodings)
+    splits, notes = {}, []
+    for split, (origin, keep) in _layout(raw, config, strata).items():
+        where = f"the {origin} split of {config.source}"
+        splits[split] = _convert(raw[origin], functools.partial(batch, where=where), features, keep, split)
+        expected = len(raw[origin]) if keep is None else int(keep.sum())
+        if len(splits[split]) < expected:  # a task may leave rows out (qa: answers not in their context)
+            notes.append(f"{expected - len(splits[split]):,} of {expected:,} rows of the {split} split of "
+                         f"{config.source} were left out: {get_task(task).left_out}.")
+    return PreparedData(datasets.DatasetDict(splits), task, names, config.source, raw.encodings, notes)
 
 
 def text_plan(raw: datasets.DatasetDict, config: DataConfig, pair: bool, multi_hot: bool) -> _Plan:

@@ -28,6 +28,12 @@ class LengthStats:
         measured = self.lengths[split]
         return float(np.mean(measured > max_length)) if len(measured) else 0.0
 
+    def cut_share(self, split: str, max_length: int, lost: float) -> float:
+        """The share of measured rows of `split` that cutting to `max_length` tokens robs of more than
+        `lost` (a share) of their tokens."""
+        measured = self.lengths[split]
+        return float(np.mean(measured * (1 - lost) > max_length)) if len(measured) else 0.0
+
 
 def token_length_stats(data: PreparedData, tokenizer, model_max: int, sample: int = 20000, seed: int = 0) -> LengthStats:
     """Lengths in tokens, special tokens included, of at most `sample` random rows per split."""

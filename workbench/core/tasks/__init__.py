@@ -8,19 +8,21 @@ transformers and datasets only inside the methods that need them.
 
 from __future__ import annotations
 
-import importlib
-
 from workbench.core.config import TASKS
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks import multi_label, pair, qa, single_label, token
 from workbench.core.tasks.base import Task
 
 __all__ = ["Task", "get_task", "task_of_model"]
+
+# Imported by name, not by import_module, so PyInstaller's analysis finds every task module.
+_MODULES = {"single_label": single_label, "pair": pair, "multi_label": multi_label, "token": token, "qa": qa}
 
 
 def get_task(name: str) -> Task:
     if name not in TASKS:
         raise WorkbenchError(f"The task '{name}' is not one of {', '.join(TASKS)}.")
-    return importlib.import_module(f"workbench.core.tasks.{name}").TASK
+    return _MODULES[name].TASK
 
 
 def task_of_model(model_config: dict) -> str:

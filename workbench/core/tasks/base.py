@@ -9,6 +9,7 @@ Rows flow through a task in three forms: *prepared* rows (the standard columns o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 BOOKKEEPING = ("length", "example", "offsets", "context", "answers", "id", "question")
 
 
+@dataclass(frozen=True)
+class Encoder:
+    """A batched `Dataset.map` function that encodes prepared rows, its keyword arguments besides the
+    tokenizer, and whether it takes the rows' indices (to name the row each window comes from)."""
+
+    function: Callable
+    options: dict[str, Any] = field(default_factory=dict)
+    with_indices: bool = False
+
+
 def first_output(logits):
     return logits[0] if isinstance(logits, tuple) else logits
 
@@ -37,7 +48,12 @@ class Task:
     chance_key: str  # the validation metric the chance check reads, and its name in words
     chance_name: str
     prediction_columns: tuple[str, ...]  # what `workbench predict` adds to each CSV row
+    input_columns: tuple[str, str | None] = ("text", None)  # the CSV columns `workbench predict` reads by default
     uses_labels = True  # whether rows carry class labels (label counts, class weights, the tree's head)
+    left_out = "they could not be read"  # why preparing left rows out, for tasks that do
+    count_column = "labels"  # the prepared column `count_labels` reads
+    label_columns: list[str] | None = None  # the Trainer's label_names; None: what it finds in the model
+    output_names: tuple[str, ...] = ("logits",)  # what the model returns, as the ONNX export names it
 
     # the model
 
@@ -53,6 +69,10 @@ class Task:
         return {"num_labels": len(label_names), "id2label": dict(enumerate(label_names)),
                 "label2id": {name: i for i, name in enumerate(label_names)}}
 
+    def adapt_model(self, model, data, task: TaskConfig) -> None:
+        """Note in the new model's config what the training data and task settings say about how it
+        reads its inputs (nothing by default)."""
+
     # data
 
     def plan(self, raw, config: DataConfig):
@@ -60,8 +80,12 @@ class Task:
         raise NotImplementedError
 
     def count_labels(self, labels: pa.Array, width: int) -> np.ndarray:
-        """Rows (or tags) per label id in one batch of the prepared `labels` column."""
+        """Rows (or tags) per counted name in one batch of the prepared `count_column`."""
         raise NotImplementedError
+
+    def count_names(self, label_names: list[str]) -> list[str]:
+        """What `count_labels` counts: the labels by default."""
+        return label_names
 
     def joined_texts(self, table: pa.Table) -> pa.Array:
         """Each prepared row's text as one string (duplicate checks)."""
@@ -74,9 +98,7 @@ class Task:
 
     # encoding and batching
 
-    def encoder(self, task: TaskConfig, max_length: int) -> tuple[Callable, dict[str, Any]]:
-        """The batched `Dataset.map` function that encodes prepared rows, and its keyword arguments
-        (besides the tokenizer)."""
+    def encoder(self, task: TaskConfig, max_length: int) -> Encoder:
         raise NotImplementedError
 
     def padder(self, tokenizer):
@@ -160,6 +182,7 @@ class Task:
         """The values of `prediction_columns` for each prediction, column by column."""
         return [[p.label for p in predictions], [round(p.confidence, 6) for p in predictions]]
 
-    def usage(self) -> tuple[str, str]:
-        """The model card's example: how to build the pipeline, and a call."""
-        return (f'pipeline("{self.pipeline_tag}", model="PATH", top_k=None)', 'classify("A sentence to try.")')
+    def usage(self) -> list[str]:
+        """The model card's Python example, line by line."""
+        return ["from transformers import pipeline", "",
+                f'classify = pipeline("{self.pipeline_tag}", model="PATH", top_k=None)', 'classify("A sentence to try.")']

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.tasks.base import first_output
 from workbench.core.tasks.single_label import SequenceTask
 
 THRESHOLD = 0.5
@@ -17,6 +16,7 @@ class MultiLabel(SequenceTask):
     problem_type = "multi_label_classification"
     multi_hot = True
     chance_key, chance_name = "validation_f1_micro", "micro-F1"
+    pooling = "max"  # a label that any window of a text finds
 
     def describes(self, model_config: dict) -> bool:
         return model_config.get("problem_type") == self.problem_type
@@ -31,16 +31,10 @@ class MultiLabel(SequenceTask):
             batch["labels"] = batch["labels"].float()
         return batch
 
-    def reduce_logits(self, logits):
-        return first_output(logits)
-
     def metric_preds(self, preds):
         from workbench.core.inference import sigmoid
 
         return sigmoid(preds)
-
-    def logit_preds(self, logits):
-        return np.stack(logits)
 
     def probabilities(self, logits):
         from workbench.core.inference import sigmoid

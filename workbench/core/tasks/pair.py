@@ -16,7 +16,7 @@ class Pair(SequenceTask):
         return pc.binary_join_element_wise(table["text"], table["text_pair"], "\n")
 
     def usage(self):
-        return super().usage()[0], 'classify({"text": "first sentence", "text_pair": "second sentence"})'
+        return [*super().usage()[:-1], 'classify({"text": "first sentence", "text_pair": "second sentence"})']
 
 
 TASK = Pair()

@@ -1,7 +1,8 @@
 """Single-label text classification: one class per text, a [CLS] head with a softmax over the classes.
 
 `SequenceTask` holds what the sentence-level tasks share (single_label, pair, multi_label): they
-encode texts the same way, and a result line holds a row's text and its class probabilities.
+encode texts the same way (whole up to max_length, or in windows: `long_documents`), evaluation keeps
+their logits, and a result line holds a row's text and its class probabilities.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.tasks.base import Task
+from workbench.core.long_documents import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
+from workbench.core.tasks.base import Encoder, Task, first_output
 
 DECIMALS = 6  # of the probabilities in results files
 
@@ -23,6 +25,7 @@ class SequenceTask(Task):
     problem_type = "single_label_classification"
     multi_hot = False  # labels are multi-hot rows (multi_label), not class ids
     chance_key, chance_name = "validation_f1_macro", "macro-F1"
+    pooling = "mean"  # how a text's windows' logits become the text's (long_documents.pool_windows)
 
     def auto_class(self):
         import transformers
@@ -31,6 +34,10 @@ class SequenceTask(Task):
 
     def head_options(self, label_names: list[str]) -> dict[str, Any]:
         return {**super().head_options(label_names), "problem_type": self.problem_type}
+
+    def adapt_model(self, model, data, task) -> None:
+        if task.windows:
+            model.config.task_specific_params = {PARAMS: {"stride": task.stride}}
 
     def plan(self, raw, config):
         from workbench.core.data.prepare import text_plan
@@ -41,7 +48,43 @@ class SequenceTask(Task):
         return np.bincount(labels.to_numpy(), minlength=width)
 
     def encoder(self, task, max_length: int):
-        return encode_texts, {"max_length": max_length}
+        if task.windows:
+            return Encoder(encode_text_windows, {"max_length": max_length, "stride": window_stride(task.stride, max_length)},
+                           with_indices=True)
+        return Encoder(encode_texts, {"max_length": max_length})
+
+    def reduce_logits(self, logits):
+        return first_output(logits)  # a row's few class logits: windows are pooled from them
+
+    def metric_preds(self, preds):
+        return preds.argmax(-1)
+
+    def logit_preds(self, logits):
+        return np.stack(logits)
+
+    def compute_metrics(self, label_names, extras=(), encoded=None):
+        compute = super().compute_metrics(label_names, extras, encoded)
+        if encoded is None or "example" not in encoded.column_names:
+            return compute
+        examples = np.asarray(encoded["example"])
+
+        def pooled(eval_pred):
+            from transformers import EvalPrediction
+
+            logits, first = pool_windows(first_output(eval_pred.predictions), examples, self.pooling)
+            return compute(EvalPrediction(predictions=logits, label_ids=np.asarray(eval_pred.label_ids)[first]))
+
+        return pooled
+
+    def text_logits(self, rows, logits) -> tuple[list, list]:
+        """Per-text logits and rows (each text's first window) from per-row ones: windows pooled."""
+        if not rows or "example" not in rows[0]:
+            return logits, rows
+        pooled, first = pool_windows(np.stack(logits), [row["example"] for row in rows], self.pooling)
+        return list(pooled), [rows[i] for i in first]
+
+    def rows_metrics(self, logits, rows, label_names):
+        return super().rows_metrics(*self.text_logits(rows, logits), label_names)
 
     def metrics(self, preds, labels, label_names):
         from workbench.core.metrics import classification_metrics
@@ -55,6 +98,7 @@ class SequenceTask(Task):
         return 2 * share / (1 + share) / len(train_counts), f"always answering '{common}'"
 
     def result_lines(self, records, rows, logits, tokenizer, label_names):
+        logits, rows = self.text_logits(rows, logits)
         stacked = np.stack(logits).reshape(len(rows), len(label_names))
         probs = np.round(self.probabilities(stacked), DECIMALS).tolist()
         lines = [{**{column: record[column] for column in self.text_columns}, **self.gold(record), "probs": row_probs}
@@ -70,11 +114,19 @@ class SequenceTask(Task):
         from workbench.core.inference import row_logits
         from workbench.core.predict import Prediction
 
-        encoded = predictor.tokenizer(texts, pairs, truncation=True, max_length=predictor.max_length)
-        rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
+        tokenizer, max_length = predictor.tokenizer, predictor.max_length
+        params = model_windows(predictor.model.config)
+        if params is None:
+            encoded = tokenizer(texts, pairs, truncation=True, max_length=max_length)
+        else:  # a model trained on windows reads long texts in windows
+            batch = {"text": texts, **({"text_pair": pairs} if pairs is not None else {})}
+            encoded = encode_text_windows(batch, list(range(len(texts))), tokenizer, max_length,
+                                          window_stride(params.get("stride"), max_length))
+        rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(encoded["input_ids"]))]
+        logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, PaddingCollator(tokenizer, self.name)))
         names = predictor.label_names
         out = []
-        for row in row_logits(predictor.model, rows, PaddingCollator(predictor.tokenizer, self.name)):
+        for row in logits:
             probs = self.probabilities(row)
             best = int(probs.argmax())
             out.append(Prediction(names[best], float(probs[best]), dict(zip(names, map(float, probs)))))

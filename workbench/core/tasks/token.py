@@ -14,7 +14,7 @@ import json
 
 import numpy as np
 
-from workbench.core.tasks.base import Task
+from workbench.core.tasks.base import Encoder, Task
 
 DECIMALS = 6
 IGNORED = -100
@@ -57,7 +57,7 @@ class Token(Task):
         return tokenizer(batch["tokens"], is_split_into_words=True, **options)["input_ids"]
 
     def encoder(self, task, max_length: int):
-        return encode_tokens, {"max_length": max_length}
+        return Encoder(encode_tokens, {"max_length": max_length})
 
     def padder(self, tokenizer):
         from transformers import DataCollatorForTokenClassification
@@ -129,7 +129,9 @@ class Token(Task):
         return [[json.dumps([vars(s) for s in p.spans], ensure_ascii=False) for p in predictions]]
 
     def usage(self):
-        return f'pipeline("{self.pipeline_tag}", model="PATH", aggregation_strategy="first")', 'classify("A sentence to try.")'
+        return ["from transformers import pipeline", "",
+                f'classify = pipeline("{self.pipeline_tag}", model="PATH", aggregation_strategy="first")',
+                'classify("A sentence to try.")']
 
 
 TASK = Token()

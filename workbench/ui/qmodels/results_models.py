@@ -1,4 +1,5 @@
-"""Tables of the Results page: the confusion matrix, per-class reports and the misclassified rows."""
+"""Tables of the Results page: the confusion matrix, per-class reports, the misclassified rows and the
+answered questions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from workbench.core.results import ClassReport, Misclassified
+from workbench.core.results import AnsweredQuestion, ClassReport, Misclassified
+from workbench.ui.views.answer_html import shown_answers
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -121,23 +123,19 @@ class ReportModel(QAbstractTableModel):
         return None
 
 
-class RowsModel(QAbstractTableModel):
-    """Rows of a split with their true and predicted class and the prediction's confidence."""
+class SplitRowsModel(QAbstractTableModel):
+    """Rows of a split, one a line, headed by their position in the split; subclasses name the
+    `columns` and a row's `values` (floats are shown to 3 decimals, right-aligned; texts cut short)."""
 
     def __init__(self, parent: Any = None):
         super().__init__(parent)
-        self._rows: list[Misclassified] = []
-        self._names: list[str] = []
-        self._pairs = False
-
-    def set_rows(self, rows: list[Misclassified], names: list[str], pairs: bool) -> None:
-        self.beginResetModel()
-        self._rows, self._names, self._pairs = rows, names, pairs
-        self.endResetModel()
+        self._rows: list = []
 
     def columns(self) -> tuple[str, ...]:
-        return ("Text", "Second text", "True", "Predicted", "Confidence") if self._pairs else (
-            "Text", "True", "Predicted", "Confidence")
+        raise NotImplementedError
+
+    def values(self, row) -> list:
+        raise NotImplementedError
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -155,14 +153,54 @@ class RowsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        values = [row.text] + ([row.text_pair] if self._pairs else []) + [
-            self._names[row.true], self._names[row.pred], row.confidence]
-        value = values[index.column()]
+        value = self.values(self._rows[index.row()])[index.column()]
         if role == SORT_ROLE:
             return value
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{value:.3f}" if isinstance(value, float) else str(value)[:TEXT_CHARS]
         if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str):
             return value
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, float):
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
+
+
+class RowsModel(SplitRowsModel):
+    """Rows of a split with their true and predicted class and the prediction's confidence."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._names: list[str] = []
+        self._pairs = False
+
+    def set_rows(self, rows: list[Misclassified], names: list[str], pairs: bool) -> None:
+        self.beginResetModel()
+        self._rows, self._names, self._pairs = rows, names, pairs
+        self.endResetModel()
+
+    def columns(self) -> tuple[str, ...]:
+        return ("Text", "Second text", "True", "Predicted", "Confidence") if self._pairs else (
+            "Text", "True", "Predicted", "Confidence")
+
+    def values(self, row: Misclassified) -> list:
+        return [row.text] + ([row.text_pair] if self._pairs else []) + [
+            self._names[row.true], self._names[row.pred], row.confidence]
+
+
+class QuestionsModel(SplitRowsModel):
+    """Questions of a QA split with their true answers (several: joined by " | "), the predicted one,
+    its F1 against the best-matching true answer and its score."""
+
+    def set_questions(self, questions: list[AnsweredQuestion]) -> None:
+        self.beginResetModel()
+        self._rows = list(questions)
+        self.endResetModel()
+
+    def question_at(self, row: int) -> AnsweredQuestion:
+        return self._rows[row]
+
+    def columns(self) -> tuple[str, ...]:
+        return ("Question", "True answer", "Predicted", "F1", "Score")
+
+    def values(self, row: AnsweredQuestion) -> list:
+        return [row.question, shown_answers(row.answers), shown_answers([row.pred]), row.f1, row.score]

@@ -1,5 +1,9 @@
 """The Data page: open a file, folder or Hub dataset, preview it, map its columns to the task, and
-check it before training: rows per split and label, token lengths and warnings."""
+check it before training: rows per split and label, token lengths and warnings.
+
+The three column pickers are the text, second text and label columns of `DataConfig`; for question
+answering they are the question, context and answers columns, and the windows' overlap (stride) is
+set beside max_length."""
 
 from __future__ import annotations
 
@@ -12,11 +16,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSpinBox, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
-from workbench.core.config import BUNDLED_BACKBONE, DataConfig, RunConfig
+from workbench.core.config import BUNDLED_BACKBONE, WINDOWED_TASKS, DataConfig, RunConfig
 from workbench.core.filetypes import file_dialog_filter
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.qmodels.table_model import FrameTableModel
@@ -31,6 +35,11 @@ if TYPE_CHECKING:
 TEXT_NAMES = ("text", "sentence", "tokens", "words", "sentence1", "question1", "premise", "question", "content")
 PAIR_NAMES = ("text_pair", "sentence2", "question2", "hypothesis", "text2")
 LABEL_NAMES = ("label", "labels", "tags", "ner_tags", "category", "class", "intent", "target")
+QA_NAMES = (("question",), ("context",), ("answers", "answer"))  # question, context, answers: SQuAD's names
+PAIRED_TASKS = ("pair", "qa")  # tasks that read a second text column (qa: the context)
+PICKER_LABELS = ("Text (or tokens):", "Second text:", "Label (or tags):")
+QA_PICKER_LABELS = ("Question:", "Context:", "Answers:")
+AUTO_STRIDE, MAX_STRIDE = 0, 4096  # the stride spin box value that means "half a window", and its top
 CHECK_DELAY_MS = 300  # edits within this time start one check
 AUTO_LENGTH = 7  # the spin box value that means "the suggested max_length" (valid ones start at 8)
 
@@ -49,6 +58,21 @@ def pick_column(columns: list[str], wanted: str | None, names: tuple[str, ...]) 
         return wanted
     lowered = {column.lower(): column for column in columns}
     return next((lowered[name] for name in names if name in lowered), None)
+
+
+def usual_names(task: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The usual names of the text, second text and label columns of `task`."""
+    return QA_NAMES if task == "qa" else (TEXT_NAMES, PAIR_NAMES, LABEL_NAMES)
+
+
+def _suggestion_box(text: QLabel, button: QPushButton) -> QWidget:
+    """A pre-flight suggestion with the button that takes it, shown together."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(text)
+    layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+    return box
 
 
 def open_source(source: str, text: str | None, label: str | None) -> Opened:
@@ -132,9 +156,9 @@ class DataView(QWidget):
         mapping = QGroupBox("Columns and task")
         form = QFormLayout(mapping)
         form.addRow("Task:", self._task)
-        form.addRow("Text (or tokens):", self._text)
-        form.addRow("Second text:", self._pair)
-        form.addRow("Label (or tags):", self._label)
+        self._picker_labels = [QLabel(text) for text in PICKER_LABELS]
+        for label, combo in zip(self._picker_labels, (self._text, self._pair, self._label)):
+            form.addRow(label, combo)
         form.addRow("Label delimiter:", self._delimiter)
         form.addRow("Validation share:", self._validation)
 
@@ -143,6 +167,15 @@ class DataView(QWidget):
         self._max_length.setRange(AUTO_LENGTH, 8192)
         self._max_length.setSpecialValueText("Auto (p95)")
         self._max_length.setToolTip("Longer inputs are cut to this many tokens; Auto: the 95th percentile of training lengths.")
+        self._stride = QSpinBox()
+        self._stride.setRange(AUTO_STRIDE, MAX_STRIDE)
+        self._stride.setSpecialValueText("Auto, half a window")
+        self._stride.setToolTip("Long inputs read in windows of max_length tokens share this many tokens with "
+                                "their neighbour window (task.stride).")
+        self._windows = QCheckBox("Read long texts in windows")
+        self._windows.setToolTip("Texts longer than max_length are read in overlapping windows, each trained on with "
+                                 "the text's label; a text's prediction pools its windows' (task.windows). Question "
+                                 "answering always reads contexts this way.")
         self._truncated = QLabel()
         self._warnings = QLabel()
         self._warnings.setWordWrap(True)
@@ -151,20 +184,25 @@ class DataView(QWidget):
         self._suggestion = QLabel(wordWrap=True)
         self._apply_weights = QPushButton("Apply class weights")
         self._apply_weights.setToolTip("Sets task.class_weights: the Model page's Loss group weighs by the training counts.")
-        suggestion = QVBoxLayout()
-        suggestion.setContentsMargins(0, 0, 0, 0)
-        suggestion.addWidget(self._suggestion)
-        suggestion.addWidget(self._apply_weights, 0, Qt.AlignmentFlag.AlignLeft)
-        self._suggestion_box = QWidget()
-        self._suggestion_box.setLayout(suggestion)
+        self._suggestion_box = _suggestion_box(self._suggestion, self._apply_weights)
+        self._windows_suggestion = QLabel(wordWrap=True)
+        self._apply_windows = QPushButton("Read in windows")
+        self._apply_windows.setToolTip("Ticks 'Read long texts in windows' (task.windows).")
+        self._windows_box = _suggestion_box(self._windows_suggestion, self._apply_windows)
         length = QHBoxLayout()
         length.addWidget(QLabel("max_length:"))
         length.addWidget(self._max_length, 1)
+        stride = QHBoxLayout()
+        stride.addWidget(QLabel("stride:"))
+        stride.addWidget(self._stride, 1)
         side = QVBoxLayout()
         side.addLayout(length)
+        side.addWidget(self._windows)
+        side.addLayout(stride)
         side.addWidget(self._truncated)
         side.addWidget(self._warnings)
         side.addWidget(self._suggestion_box)
+        side.addWidget(self._windows_box)
         side.addStretch(1)
         side_panel = QWidget()
         side_panel.setLayout(side)
@@ -204,6 +242,9 @@ class DataView(QWidget):
         self._delimiter.editingFinished.connect(self._on_mapping_activated)
         self._validation.valueChanged.connect(self._on_mapping_activated)
         self._max_length.valueChanged.connect(self._on_max_length_changed)
+        self._stride.valueChanged.connect(self.changed)
+        self._windows.toggled.connect(self._on_windows_toggled)
+        self._apply_windows.clicked.connect(lambda: self._windows.setChecked(True))
         self._apply_weights.clicked.connect(self._on_apply_weights_clicked)
         self._show_task_fields()
         self._show_report()
@@ -216,9 +257,13 @@ class DataView(QWidget):
         self._backbone = config.backbone.name
         self._task.setCurrentIndex(self._task.findData(config.task.type))
         self._delimiter.setText(data.label_delimiter or "")
-        with QSignalBlocker(self._validation), QSignalBlocker(self._max_length):
+        with (QSignalBlocker(self._validation), QSignalBlocker(self._max_length), QSignalBlocker(self._stride),
+              QSignalBlocker(self._windows)):
             self._validation.setValue(data.validation_fraction)
+            self._windows.setChecked(config.task.windows)
             self._max_length.setValue(config.task.max_length or AUTO_LENGTH)
+            self._stride.setMaximum(MAX_STRIDE)  # the shown max_length caps it again once lengths are known
+            self._stride.setValue(config.task.stride or AUTO_STRIDE)
         self._show_task_fields()
         self._source.setText(data.source)
         if self._opened is not None and self._opened.source == data.source:
@@ -241,12 +286,14 @@ class DataView(QWidget):
             if self._wanted is not None:
                 data.text_column, data.label_column = self._wanted.text_column, self._wanted.label_column
                 data.text_pair_column = self._wanted.text_pair_column
-        if task != "pair":
+        if task not in PAIRED_TASKS:
             data.text_pair_column = None
         data.label_delimiter = (self._delimiter.text() or None) if task == "multi_label" else None
         data.validation_fraction = round(self._validation.value(), 4)
         config.task.type = task  # the Model page writes the same task: the two follow each other
         config.task.max_length = None if self._max_length.value() == AUTO_LENGTH else self._max_length.value()
+        config.task.stride = self._stride.value() or None  # kept for other tasks: windowed configs use it too
+        config.task.windows = self._windows.isChecked() and task in WINDOWED_TASKS
 
     def load(self, source: str) -> None:
         """Open a file, folder or Hub id as if the user had chosen it."""
@@ -276,13 +323,21 @@ class DataView(QWidget):
     def warnings(self) -> list[str]:
         from workbench.core.preflight import preflight_warnings
 
-        return preflight_warnings(self._report, self._chosen_max_length()) if self._report else []
+        return preflight_warnings(self._report, self._chosen_max_length(), self._windowed()) if self._report else []
 
     def suggestion(self) -> str | None:
         """The pre-flight suggestion to weigh the loss by class, shown with its Apply button."""
         from workbench.core.preflight import class_weight_suggestion
 
         return class_weight_suggestion(self._report) if self._report else None
+
+    def windows_suggestion(self) -> str | None:
+        """The pre-flight suggestion to read long texts in windows, shown with its button while they are not."""
+        from workbench.core.preflight import windows_suggestion
+
+        if self._report is None or self._windowed():
+            return None
+        return windows_suggestion(self._report, self._chosen_max_length())
 
     def error(self) -> str:
         return self._status.error()
@@ -381,6 +436,11 @@ class DataView(QWidget):
         self.class_weights_applied.emit()
         self.changed.emit()
 
+    def _on_windows_toggled(self) -> None:
+        self._show_task_fields()
+        self._show_lengths()
+        self.changed.emit()
+
     def _on_max_length_changed(self) -> None:
         self._show_lengths()
         self.changed.emit()
@@ -412,14 +472,18 @@ class DataView(QWidget):
             self.task_guessed.emit(task)
 
     def _fill_columns(self) -> None:
-        """Offer the columns; pick the config's (kept even when missing, so the check says so) or usual names."""
+        """Offer the columns; pick the config's (kept even when missing, so the check says so) or the task's usual names."""
         columns, wanted = self._opened.columns, self._wanted or DataConfig("", "", None, "")
+        text_names, pair_names, label_names = usual_names(self.task())
         picks = (
-            (self._text, wanted.text_column, pick_column(columns, None, TEXT_NAMES) or columns[0]),
-            (self._label, wanted.label_column, pick_column(columns, None, LABEL_NAMES) or columns[-1]),
-            (self._pair, wanted.text_pair_column, pick_column(columns, None, PAIR_NAMES)),
+            (self._text, wanted.text_column, pick_column(columns, None, text_names) or columns[0]),
+            (self._label, wanted.label_column, pick_column(columns, None, label_names) or columns[-1]),
+            (self._pair, wanted.text_pair_column, pick_column(columns, None, pair_names)),
         )
+        fallbacks = (DataConfig.text_column, DataConfig.label_column) if self.task() == "qa" else ()
         for combo, asked, usual in picks:
+            if asked in fallbacks and asked not in columns:
+                asked = None  # a qa config's default names mean SQuAD's, as the engine reads them
             combo.clear()
             if combo is self._pair:
                 combo.addItem("(none)", None)
@@ -430,8 +494,17 @@ class DataView(QWidget):
             combo.setCurrentIndex(combo.findData(asked or usual))
 
     def _show_task_fields(self) -> None:
-        self._pair.setEnabled(self.task() == "pair")
+        qa = self.task() == "qa"
+        for label, text in zip(self._picker_labels, QA_PICKER_LABELS if qa else PICKER_LABELS):
+            label.setText(text)
+        self._pair.setEnabled(self.task() in PAIRED_TASKS)
         self._delimiter.setEnabled(self.task() == "multi_label")
+        self._windows.setEnabled(self.task() in WINDOWED_TASKS)
+        self._stride.setEnabled(qa or self._windowed())
+
+    def _windowed(self) -> bool:
+        """Whether long rows are read in windows: qa always, sentence tasks when ticked."""
+        return self.task() == "qa" or (self.task() in WINDOWED_TASKS and self._windows.isChecked())
 
     def _check_soon(self) -> None:
         if self._opened is not None:
@@ -458,11 +531,17 @@ class DataView(QWidget):
         lengths = report.lengths if report else None
         limit = chosen or (lengths.suggested_max_length if lengths else None)
         self._plots.show_lengths(lengths, limit)
+        if limit:
+            self._stride.setMaximum(max(limit // 2, 1))  # windows must move on (the run config's check)
         if lengths is not None:
             share = lengths.truncated_share("train", limit)
-            self._truncated.setText(f"{share:.1%} of training rows are longer and will be cut short.")
+            fate = "read in overlapping windows" if self._windowed() else "cut short"
+            self._truncated.setText(f"{share:.1%} of training rows are longer and will be {fate}.")
         else:
             self._truncated.setText(report.lengths_problem if report and report.lengths_problem else "")
+        windows = self.windows_suggestion()
+        self._windows_suggestion.setText(windows or "")
+        self._windows_box.setVisible(windows is not None)
         if report is None:
             self._warnings.setText("")
             return

@@ -1,5 +1,6 @@
 """The Model page: the backbone (bundled, a local folder or a Hub id) with its size facts, the
-task head with its options, and the loss (class weights, focal loss, label smoothing)."""
+task head with its options, and the loss (class weights, focal loss, label smoothing; tasks with
+class labels only: question answering finds answer spans and has no classifier dropout)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.backbones import ModelInfo
-from workbench.core.config import BUNDLED_BACKBONE, RunConfig, TaskConfig
+from workbench.core.config import BUNDLED_BACKBONE, LABELLED_TASKS, RunConfig, TaskConfig
 from workbench.core.hub import is_hub_id
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.settings import last_folder, remember_folder
@@ -20,12 +21,14 @@ TASK_LABELS = {
     "pair": "Sentence-pair classification",
     "multi_label": "Multi-label classification",
     "token": "Token classification (NER)",
+    "qa": "Extractive question answering",
 }
 TASK_HINTS = {
     "single_label": "One class per text, e.g. the topic of a ticket.",
     "pair": "One class per pair of texts, e.g. whether two questions mean the same.",
     "multi_label": "Any number of labels per text, each a yes/no decision.",
     "token": "One tag per word, e.g. B-PER / I-PER / O for named entities.",
+    "qa": "The answer to each question is a span of its context (or nothing), e.g. a date in a paragraph.",
 }
 LOSS_LABELS = {"cross_entropy": "Cross-entropy", "focal": "Focal"}
 TYPED = "typed"  # the class-weights choice that keeps the run config's list of weights
@@ -185,13 +188,15 @@ class ModelView(QWidget):
         config.backbone.name = self.backbone()
         config.backbone.allow_pickle_weights = self._pickle.isChecked()
         config.task.type = self.task()
-        config.task.dropout = round(self._dropout.value(), 4) if self._set_dropout.isChecked() else None
-        weights = self._class_weights.currentData()
+        labelled = self.task() in LABELLED_TASKS  # qa: answer spans, no classifier dropout, plain cross-entropy
+        dropout = labelled and self._set_dropout.isChecked()
+        config.task.dropout = round(self._dropout.value(), 4) if dropout else None
+        weights = self._class_weights.currentData() if labelled else False
         config.task.class_weights = list(self._typed_weights) if weights == TYPED else weights
         multi = self.task() == "multi_label"  # binary cross-entropy, unsmoothed
-        config.task.loss = "cross_entropy" if multi else self._loss.currentData()
+        config.task.loss = self._loss.currentData() if labelled and not multi else "cross_entropy"
         config.task.focal_gamma = round(self._gamma.value(), 4)
-        smoothed = not multi and config.task.loss == "cross_entropy"
+        smoothed = labelled and not multi and config.task.loss == "cross_entropy"
         config.task.label_smoothing = round(self._smoothing.value(), 4) if smoothed else 0.0
 
     def use_class_weights(self) -> None:
@@ -295,11 +300,15 @@ class ModelView(QWidget):
 
     def _show_task_options(self) -> None:
         self._task_hint.setText(TASK_HINTS[self.task()])
-        self._dropout.setEnabled(self._set_dropout.isChecked())
-        multi, focal = self.task() == "multi_label", self._loss.currentData() == "focal"
-        self._loss.setEnabled(not multi)
-        self._gamma.setEnabled(focal and not multi)
-        self._smoothing.setEnabled(not focal and not multi)
+        labelled = self.task() in LABELLED_TASKS
+        self._set_dropout.setEnabled(labelled)
+        self._dropout.setEnabled(labelled and self._set_dropout.isChecked())
+        self._class_weights.setEnabled(labelled)
+        losses = labelled and self.task() != "multi_label"  # multi_label: binary cross-entropy
+        focal = self._loss.currentData() == "focal"
+        self._loss.setEnabled(losses)
+        self._gamma.setEnabled(focal and losses)
+        self._smoothing.setEnabled(not focal and losses)
 
     def _show_loss(self, task: TaskConfig) -> None:
         """The config's loss options; a typed list of weights gets its own choice, kept as it is."""

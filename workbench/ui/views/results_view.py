@@ -6,9 +6,10 @@ loading happens off the UI thread, everything after that (filters, the threshold
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSlider, QSplitter,
@@ -16,13 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import RunConfig
-from workbench.core.results import SplitResults, available_splits
+from workbench.core.results import AnsweredQuestion, SplitResults, available_splits
 from workbench.ui.background import BackgroundCall, StatusLine
-from workbench.ui.qmodels.results_models import SORT_ROLE, ConfusionModel, ReportModel, RowsModel
+from workbench.ui.qmodels.results_models import SORT_ROLE, ConfusionModel, QuestionsModel, ReportModel, RowsModel
+from workbench.ui.views.answer_html import answer_ranges, highlight_answers, shown_answers
 from workbench.ui.views.entity_html import entity_types, highlight_words
 
 ANY = -1
 ERRORS_SHOWN = 300  # sentences with errors listed on the token page; the rest are counted
+METRIC_NAMES = {"f1": "F1", "exact_match": "exact match", "no_answer_accuracy": "no-answer accuracy",
+                "has_answer_f1": "F1 on answerable questions"}  # the rest are shown by their own names
 
 
 def _table(model, sortable: bool = True) -> QTableView:
@@ -207,6 +211,52 @@ class TokenPanel(QWidget):
         self.errors.setHtml("".join(blocks) or "<p>No errors in this split.</p>")
 
 
+class QuestionsPanel(QWidget):
+    """Question answering: the questions, worst first, and the selected one's context with its true and
+    predicted answers marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.questions = QuestionsModel(self)
+        self.table = _table(self.questions)
+        self.table.setWordWrap(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.questions_label = QLabel()
+        self.context = QTextBrowser()
+        _side_by_side(self, _column(self.questions_label, (self.table, 1)), self.context, [640, 420])
+
+    def show_results(self, results: SplitResults) -> None:
+        self.questions.set_questions(results.questions())
+        self.questions_label.setText(f"<b>{results.rows:,} questions</b>, lowest F1 first (the most confident "
+                                     "first among equals); select one to see its context")
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        if results.rows:
+            self.table.selectRow(0)
+        else:
+            self.context.clear()
+
+    def selected(self) -> AnsweredQuestion | None:
+        rows = self.table.selectionModel().selectedRows()
+        proxy = self.table.model()
+        return self.questions.question_at(proxy.mapToSource(rows[0]).row()) if rows else None
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        question = self.selected()
+        if question is None:
+            self.context.clear()
+            return
+        context = highlight_answers(question.context, answer_ranges(question.answers, question.answer_starts),
+                                    answer_ranges([question.pred], [question.pred_start]))
+        self.context.setHtml(
+            f"<p><b>#{question.index + 1}</b> {escape(question.question)}</p>"
+            f"<p>True: <b>{escape(shown_answers(question.answers))}</b> &nbsp; "
+            f"Predicted: <b>{escape(shown_answers([question.pred]))}</b>"
+            f" (score {question.score:.3f}, F1 {question.f1:.3f})</p>"
+            f"<p style='font-size:15px'>{context}</p>")
+
+
 class ResultsView(QWidget):
     changed = Signal()  # part of every page's contract; this page edits nothing in a config
     loaded = Signal(object)  # SplitResults shown
@@ -234,9 +284,10 @@ class ResultsView(QWidget):
         self.metrics = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.classification, self.multi_label, self.token = ClassificationPanel(), MultiLabelPanel(), TokenPanel()
+        self.qa = QuestionsPanel()
         self.panels = QStackedWidget()
         self.panels.addWidget(QWidget())
-        for panel in (self.classification, self.multi_label, self.token):
+        for panel in (self.classification, self.multi_label, self.token, self.qa):
             self.panels.addWidget(panel)
 
         bar = QHBoxLayout()
@@ -304,10 +355,10 @@ class ResultsView(QWidget):
     @Slot(object)
     def _show(self, results: SplitResults) -> None:
         self._results = results
-        shown = ", ".join(f"{name} {value:.4f}" for name, value in results.metrics.items()
+        shown = ", ".join(f"{METRIC_NAMES.get(name, name)} {value:.4f}" for name, value in results.metrics.items()
                           if isinstance(value, float))
         self.metrics.setText(f"<b>{results.split}</b> ({results.rows:,} rows): {shown}")
-        panel = {"multi_label": self.multi_label, "token": self.token}.get(results.task, self.classification)
+        panel = {"multi_label": self.multi_label, "token": self.token, "qa": self.qa}.get(results.task, self.classification)
         panel.show_results(results)
         self.panels.setCurrentWidget(panel)
         self.loaded.emit(results)

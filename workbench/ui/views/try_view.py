@@ -1,11 +1,14 @@
-"""The Try it page: type a text (two for pairs), see the model's label probabilities or its entities.
+"""The Try it page: type a text (two for pairs; a question and its context for question answering),
+see the model's label probabilities, its entities or its answer.
 
 The model loads and predicts in the thread pool (`workbench.core.predict.Predictor`); the page only
-draws the answer: a bar per label, or the text with its entity spans marked.
+draws the answer: a bar per label, the text with its entity spans marked, or the context with the
+answer marked and a bar per top answer.
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,36 +22,74 @@ from PySide6.QtWidgets import (
 from workbench.core.config import RunConfig
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall, StatusLine
+from workbench.ui.views.answer_html import answer_ranges, highlight_answers, shown_answers
 from workbench.ui.views.entity_html import entity_types, highlight_text
 
 if TYPE_CHECKING:
     from workbench.core.predict import Prediction, Predictor
 
 BAR_COLOUR, CHOSEN_COLOUR = "#93c5fd", "#1d4ed8"
+ANSWER_CHARS = 40  # an answer's bar is named by about this many characters of it
+PAIRED_TASKS = ("pair", "qa")  # the second box: the pair's second text, or the context of a question
+PLACEHOLDERS = {  # the two boxes' hints per task
+    "token": ("Type a sentence to tag…", ""),
+    "pair": ("Type a text to classify…", "…and the second text of the pair"),
+    "qa": ("Type a question…", "…and the context to find its answer in"),
+}
+
+
+def elided(text: str, chars: int = ANSWER_CHARS) -> str:
+    """`text` cut in its middle to about `chars` characters, so long answers with one start stay apart."""
+    half = chars // 2
+    return text if len(text) <= chars else f"{text[:half].rstrip()} … {text[-half:].lstrip()}"
 
 
 class ProbabilityBars(pg.PlotWidget):
-    """One horizontal bar per label, the predicted label(s) darker, probabilities on a 0-1 axis."""
+    """One horizontal bar per label (or answer), the predicted one(s) darker, on a 0-1 axis."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, axis: str = "probability"):
         super().__init__(parent)
         self.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.setMouseEnabled(False, False)
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setXRange(0, 1, padding=0.02)
-        self.setLabel("bottom", "probability")
+        self.setLabel("bottom", axis)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[])
         self.addItem(self.bars)
 
     def show_prediction(self, prediction: Prediction) -> None:
-        names = list(prediction.probs)
         chosen = set(prediction.label.split(";"))
-        values = [prediction.probs[name] for name in names]
-        self.bars.setOpts(x0=[0] * len(names), y=list(range(len(names))), width=values, height=0.6,
-                          brushes=[CHOSEN_COLOUR if name in chosen else BAR_COLOUR for name in names])
-        self.getAxis("left").setTicks([[(i, f"{name}  {value:.3f}") for i, (name, value) in enumerate(zip(names, values))]])
-        self.setYRange(-0.6, len(names) - 0.4, padding=0)
+        self.show_bars([(name, value, name in chosen) for name, value in prediction.probs.items()])
+
+    def show_bars(self, bars: list[tuple[str, float, bool]]) -> None:
+        """A bar per (name, value, chosen), the first at the bottom."""
+        values = [value for _, value, _ in bars]
+        self.bars.setOpts(x0=[0] * len(bars), y=list(range(len(bars))), width=values, height=0.6,
+                          brushes=[CHOSEN_COLOUR if chosen else BAR_COLOUR for _, _, chosen in bars])
+        self.getAxis("left").setTicks([[(i, f"{name}  {value:.3f}") for i, (name, value, _) in enumerate(bars)]])
+        self.setYRange(-0.6, len(bars) - 0.4, padding=0)
+
+
+class AnswerPanel(QWidget):
+    """Question answering: the context with the best answer marked, and a bar per top answer (best on top)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = QTextBrowser()
+        self.alternatives = ProbabilityBars(axis="score")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.context, 1)
+        layout.addWidget(QLabel("<b>Top answers</b>"))
+        layout.addWidget(self.alternatives, 1)
+
+    def show_prediction(self, prediction: Prediction, context: str) -> None:
+        best = prediction.answers[0]
+        marked = highlight_answers(context, [], answer_ranges([best.text], [best.start]))
+        self.context.setHtml(f"<p style='font-size:15px'>{marked}</p>")
+        self.alternatives.show_bars([(elided(shown_answers([answer.text])), answer.score, answer is best)
+                                     for answer in reversed(prediction.answers)])
 
 
 class TryView(QWidget):
@@ -59,6 +100,7 @@ class TryView(QWidget):
         super().__init__(parent)
         self._model_dir: Path | None = None
         self._predictor: Predictor | None = None
+        self._asked: tuple[str, str] = ("", "")  # the text and second text (qa: question and context) predicted
         self._stale = False
         self._loading = BackgroundCall(self)
         self._loading.returned.connect(self._on_loading_returned)
@@ -81,9 +123,10 @@ class TryView(QWidget):
         self.answer = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bars = ProbabilityBars()
         self.entities = QTextBrowser()
+        self.qa = AnswerPanel()
         self.output = QStackedWidget()
-        self.output.addWidget(self.bars)
-        self.output.addWidget(self.entities)
+        for output in (self.bars, self.entities, self.qa):
+            self.output.addWidget(output)
 
         top = QHBoxLayout()
         top.addWidget(self.model_label, 1)
@@ -136,31 +179,41 @@ class TryView(QWidget):
 
     @Slot()
     def predict(self) -> None:
-        text = self.text.toPlainText().strip()
+        text, pair = self.text.toPlainText().strip(), self.pair.toPlainText().strip()
         if self._predictor is None or not text:
             return
-        pairs = [self.pair.toPlainText().strip()] if self._predictor.task == "pair" else None
+        if self._predictor.task == "qa" and not pair:
+            self.status.show_error("The context box is empty: type the text that the answer is to be found in.")
+            return
+        self._asked = (text, pair)
         self.status.show_busy("Predicting…")
-        self._predicting.start(self._predictor.predict, [text], pairs)
+        self._predicting.start(self._predictor.predict, [text], [pair] if self._predictor.task in PAIRED_TASKS else None)
 
     @Slot(object)
     def _on_loading_returned(self, predictor: Predictor) -> None:
         self._predictor = predictor
         self.status.clear()
-        self.pair.setVisible(predictor.task == "pair")
-        self.output.setCurrentWidget(self.entities if predictor.task == "token" else self.bars)
-        self.text.setPlaceholderText("Type a sentence to tag…" if predictor.task == "token" else "Type a text to classify…")
+        self.pair.setVisible(predictor.task in PAIRED_TASKS)
+        self.output.setCurrentWidget({"token": self.entities, "qa": self.qa}.get(predictor.task, self.bars))
+        text, pair = PLACEHOLDERS.get(predictor.task, PLACEHOLDERS["pair"])
+        self.text.setPlaceholderText(text)
+        self.pair.setPlaceholderText(pair)
         self.predict_button.setEnabled(True)
 
     @Slot(object)
     def _on_predicting_returned(self, predictions: list[Prediction]) -> None:
         (prediction,) = predictions
         self.status.clear()
-        if prediction.spans is not None:
+        if prediction.answers is not None:
+            self.answer.setText(f"Answer: <b>{escape(prediction.label)}</b>, score {prediction.confidence:.3f}"
+                                if prediction.label else
+                                f"<b>No answer</b>: the model finds none in the context (score {prediction.confidence:.3f})")
+            self.qa.show_prediction(prediction, self._asked[1])
+        elif prediction.spans is not None:
             types = entity_types(self._predictor.label_names)
             found = ", ".join(f"{s.text} ({s.type} {s.score:.2f})" for s in prediction.spans) or "no entities"
             self.answer.setText(f"Found: {found}")
-            self.entities.setHtml(f"<p style='font-size:15px'>{highlight_text(self.text.toPlainText().strip(), prediction.spans, types)}</p>")
+            self.entities.setHtml(f"<p style='font-size:15px'>{highlight_text(self._asked[0], prediction.spans, types)}</p>")
         else:
             self.answer.setText(f"Predicted <b>{prediction.label or '(no label)'}</b>, confidence {prediction.confidence:.3f}")
             self.bars.show_prediction(prediction)
