@@ -151,3 +151,36 @@ def test_squad_v2_data_teaches_the_model_to_answer_nothing(qa_runs):
     predictions = Predictor.load(run_dir / "model").predict(["who visited berlin ?", *QUESTIONS], [CONTEXTS[0], *CONTEXTS])
     assert [p.label for p in predictions] == ["", "john", "mary"]
     assert predictions[0].answers[0].start == -1
+
+
+SQUAD_LIKE = '''
+import datasets
+import evaluate
+
+
+class SquadLike(evaluate.Metric):
+    """The features of evaluate's squad module (its script is on the Hub), scoring exact matches."""
+
+    def _info(self):
+        return evaluate.MetricInfo(description="", citation="", inputs_description="", features=datasets.Features({
+            "predictions": {"id": datasets.Value("string"), "prediction_text": datasets.Value("string")},
+            "references": {"id": datasets.Value("string"), "answers": datasets.features.Sequence(
+                {"text": datasets.Value("string"), "answer_start": datasets.Value("int32")})},
+        }))
+
+    def _compute(self, predictions, references):
+        truths = {r["id"]: r["answers"]["text"] for r in references}
+        hits = sum(p["prediction_text"] in truths[p["id"]] for p in predictions)
+        return {"exact_match": 100.0 * hits / len(predictions), "questions": len(predictions)}
+'''
+
+
+def test_an_evaluate_module_of_squad_s_form_scores_the_questions(tmp_path, tiny_backbone_dir):
+    folder = tmp_path / "squad_like"
+    folder.mkdir()
+    (folder / "squad_like.py").write_text(SQUAD_LIKE, encoding="utf-8")
+    config = tiny_task_config(tmp_path / "run", tiny_backbone_dir, "qa", max_steps=12)
+    config.training.extra_metrics = [str(folder)]
+    metrics = json.loads((finished_run(config) / "status.json").read_text())["final_metrics"]
+    assert metrics["validation_questions"] == 8  # one prediction per question, not per window
+    assert metrics["validation_squad_like_exact_match"] == pytest.approx(100 * metrics["validation_exact_match"])

@@ -1,5 +1,6 @@
 """The parts of extractive QA: SQuAD files, answer placement, window labels, answers and scores."""
 
+import csv
 import json
 
 import numpy as np
@@ -167,3 +168,43 @@ def test_the_qa_demo_loads_with_every_answer_in_its_context():
         for text, start in zip(answers["text"], answers["answer_start"]):
             assert row["context"][start:start + len(text)] == text
     assert unanswerable == 60
+
+
+def test_a_flat_csv_places_its_answers_and_says_how_many_it_could_not(tmp_path, tokenizer):
+    from workbench.core.config import DataConfig
+    from workbench.core.data import prepare
+
+    rows = [("who works for acme?", CONTEXT, "mary", ""),  # no start: found in the context
+            ("who visited paris?", CONTEXT, "john", "3"),  # a wrong start: found again
+            ("where does mary work?", CONTEXT, "Acme Corp", "35"),  # case differs: the context's text is kept
+            ("who visited berlin?", CONTEXT, "", ""),  # no answer
+            ("who visited rome?", CONTEXT, "rome", "")] * 4  # not in the context: left out
+    path = tmp_path / "qa.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("question", "context", "answer", "answer_start"), *rows])
+    data = prepare(DataConfig(source=str(path), validation_fraction=0.25), "qa")
+    prepared = [row for split in data.splits.values() for row in split]
+    assert len(prepared) == 16
+    by_question = {row["question"]: row["answers"] for row in prepared}
+    assert by_question["who works for acme?"] == {"text": ["mary"], "answer_start": [20]}
+    assert by_question["who visited paris?"] == {"text": ["john"], "answer_start": [0]}
+    assert by_question["where does mary work?"] == {"text": ["acme corp"], "answer_start": [35]}
+    assert by_question["who visited berlin?"] == {"text": [], "answer_start": []}
+    assert sum(int(note.split(" of ")[0]) for note in data.notes) == 4
+    assert all("their answer is not in their context" in note for note in data.notes)
+
+
+def test_preflight_names_the_questions_left_out(tmp_path, tiny_backbone_dir):
+    from workbench.core.config import DataConfig
+    from workbench.core.preflight import preflight_warnings, run_preflight
+
+    path = tmp_path / "qa.jsonl"
+    lines = [{"question": "who works for acme?", "context": CONTEXT, "answer": "mary"}] * 9
+    lines.append({"question": "who visited rome?", "context": CONTEXT, "answer": "rome"})
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    report = run_preflight(DataConfig(source=str(path)), "qa", str(tiny_backbone_dir))
+    assert report.split_counts == {"train": 8, "validation": 1}
+    assert report.lengths.per_split["train"]["rows"] == 8
+    warning = next(w for w in preflight_warnings(report, None) if "left out" in w)
+    assert warning == (f"1 of 9 rows of the train split of {path} were left out: their answer is not in their "
+                       "context (check the answer and answer_start columns).")

@@ -3,7 +3,8 @@
 Each is loaded when the run is checked, before any run folder exists, so a misspelt id or an
 unreachable Hub fails first, in one sentence. At each evaluation a module gets `predictions` and
 `references` as class ids (single_label, pair), 0/1 rows (multi_label) or the tag ids of the
-labelled tokens, flattened (token). Each scalar it returns is reported as `<key>`, or as
+labelled tokens, flattened (token), or as the `squad` and `squad_v2` modules take them (qa: one
+prediction text per question id, the question's answers as references). Each scalar it returns is reported as `<key>`, or as
 `<module>_<key>` where `<key>` is already taken.
 """
 

@@ -116,6 +116,7 @@ class PreflightReport:
     invalid_bio: dict[str, BioProblem] = field(default_factory=dict)  # token tasks, by split
     lengths: LengthStats | None = None
     lengths_problem: str | None = None  # why there are no lengths (the backbone's tokenizer did not load)
+    left_out: list[str] = field(default_factory=list)  # sentences on rows preparing left out (qa: answers not found)
 
 
 def run_preflight(config: DataConfig, task: str, backbone: str) -> PreflightReport:
@@ -129,7 +130,8 @@ def run_preflight(config: DataConfig, task: str, backbone: str) -> PreflightRepo
         duplicate_count(split_texts(splits["train"], task), split_texts(splits["validation"], task))
         if "validation" in splits else 0
     )
-    report = PreflightReport(task, prepared.split_counts(), prepared.label_counts(), duplicates)
+    report = PreflightReport(task, prepared.split_counts(), prepared.label_counts(), duplicates,
+                             left_out=list(prepared.notes))
     if task == "token":
         for split, dataset in splits.items():
             rows = invalid_bio(dataset.with_format("arrow", columns=["labels"])[:]["labels"], prepared.label_names)
@@ -187,7 +189,7 @@ def _training_counts(report: PreflightReport) -> tuple[dict[str, int], str]:
 def preflight_warnings(report: PreflightReport, max_length: int | None, windows: bool = False) -> list[str]:
     """One sentence per problem; `max_length` None means the suggested one (the train p95); with
     `windows` (and for qa) long rows are read in windows, which is no problem."""
-    warnings: list[str] = []
+    warnings: list[str] = list(report.left_out)
     counts, unit = _training_counts(report)
     found = imbalance(counts)
     if found:

@@ -66,7 +66,7 @@ def _self_test(runs_root: Path, tmp: Path) -> dict[str, float]:
         timings["window shown after start"] = seconds_since_process_start()
 
         # As a user would, let the Data page finish opening and checking the demo before pressing Start.
-        if not _wait_until(lambda: window.data_view.report() is not None or window.data_view.error()):
+        if not wait_until(lambda: window.data_view.report() is not None or window.data_view.error()):
             raise SelfTestFailed(f"the Data page did not finish checking the demo data within {TIMEOUT_MS // 1000} s.")
         if window.data_view.error():
             raise SelfTestFailed(f"the Data page could not check the demo data: {window.data_view.error()}")
@@ -78,7 +78,7 @@ def _self_test(runs_root: Path, tmp: Path) -> dict[str, float]:
         results: list[object] = []
         window.train_view.run_finished.connect(results.append)
         window.train_view.start_button.click()
-        if not _wait_until(lambda: results):
+        if not wait_until(lambda: results):
             raise SelfTestFailed(f"the demo run did not finish within {TIMEOUT_MS // 1000} s.")
         result = results[0]
         if not isinstance(result, RunFinished):
@@ -101,7 +101,7 @@ def _self_test(runs_root: Path, tmp: Path) -> dict[str, float]:
     return timings
 
 
-def _wait_until(condition: Callable[[], object], timeout_ms: int = TIMEOUT_MS) -> bool:
+def wait_until(condition: Callable[[], object], timeout_ms: int = TIMEOUT_MS) -> bool:
     """Run the event loop until `condition()` holds (True) or the time is up (False)."""
     from PySide6.QtCore import QEventLoop, QTimer
 

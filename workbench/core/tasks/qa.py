@@ -86,11 +86,20 @@ class QuestionAnswering(Task):
         rows = encoded.select_columns(["example", "offsets", "context", "answers", "length"]).to_list()
 
         def compute(eval_pred):
+            from workbench.core.extra_metrics import extra_metric_values
+
             start, end = eval_pred.predictions
             logits = window_logits(np.asarray(start), np.asarray(end), [row["length"] for row in rows])
-            return self.rows_metrics(logits, rows, label_names)
+            answers = self._answers(logits, rows, allow_empty=_any_unanswerable(rows))
+            out = _scores(answers, rows)
+            if extras:
+                out.update(extra_metric_values(list(extras), self.name, *_squad_inputs(answers, rows), set(out)))
+            return out
 
         return compute
+
+    def metric_inputs(self, preds, labels):
+        return preds, labels  # already in the squad modules' form (_squad_inputs)
 
     def rows_metrics(self, logits, rows, label_names):
         return _scores(self._answers(logits, rows, allow_empty=_any_unanswerable(rows)), rows)
@@ -162,6 +171,20 @@ class QuestionAnswering(Task):
 
 def _any_unanswerable(rows) -> bool:
     return any(not row["answers"]["text"] for row in rows)
+
+
+def _squad_inputs(answers: dict[int, list], rows) -> tuple[list[dict], list[dict]]:
+    """Predictions and references as `evaluate`'s squad module takes them (squad_v2's, with a
+    no-answer probability, when the data has unanswerable questions)."""
+    firsts = {row["example"]: row for row in reversed(rows)}
+    v2 = _any_unanswerable(rows)
+    predictions, references = [], []
+    for example in sorted(answers):
+        best = answers[example][0]
+        predictions.append({"id": str(example), "prediction_text": best.text,
+                            **({"no_answer_probability": float(not best.text)} if v2 else {})})
+        references.append({"id": str(example), "answers": firsts[example]["answers"]})
+    return predictions, references
 
 
 def _scores(answers: dict[int, list], rows) -> dict[str, float]:
