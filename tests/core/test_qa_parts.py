@@ -45,9 +45,36 @@ def test_squad_v2_unanswerable_questions_have_no_answers(tmp_path):
 def test_a_broken_question_is_named_by_its_position(tmp_path):
     path = tmp_path / "train.json"
     path.write_text(json.dumps({"data": [{"paragraphs": [{"context": "x", "qas": [
-        {"id": "a", "question": "q", "answers": [{"text": "x"}]}]}]}]}), encoding="utf-8")
-    with pytest.raises(WorkbenchError, match=r"train.json article 1 paragraph 1 question 1 has an answer without a valid 'answer_start'"):
+        {"id": "a", "question": "q", "answers": [{"text": "x", "answer_start": "first"}]}]}]}]}), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=r"train.json article 1 paragraph 1 question 1 has an answer with an invalid 'answer_start' \('first'\)"):
         read_squad([path], [str(path)])
+
+
+def test_an_answer_without_a_start_is_found_in_its_context(tmp_path):
+    from workbench.core.config import DataConfig
+    from workbench.core.data import prepare
+
+    qas = [{"id": f"q{i}", "question": "who works for acme?", "answers": [{"text": "mary", "answer_start": None}]}
+           for i in range(8)] + [{"id": "q9", "question": "who?", "answers": [{"text": "rome"}]}]
+    content = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": CONTEXT, "qas": qas}]}]}
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    assert read_squad([path], [str(path)])[0]["answers"] == {"text": ["mary"], "answer_start": [-1]}
+    data = prepare(DataConfig(source=str(path), validation_fraction=0.2), "qa")
+    rows = [row for split in data.splits.values() for row in split]
+    assert [row["answers"] for row in rows] == [{"text": ["mary"], "answer_start": [20]}] * 8
+    assert len(data.notes) == 1 and data.notes[0].startswith("1 of ")
+
+
+def test_a_context_longer_than_the_sample_still_reads_as_squad(tmp_path):
+    from workbench.core.data import load_raw
+
+    context = "mary works for acme corp . " * 4000  # 108 KB on one line: the questions come after 64 KB
+    qas = [{"id": "q", "question": "who works for acme?", "answers": [{"text": "mary", "answer_start": 0}]}]
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps({"version": "1.1", "data": [{"title": "t", "paragraphs": [
+        {"context": context, "qas": qas}]}]}), encoding="utf-8")
+    assert load_raw(str(path))["train"][0]["question"] == "who works for acme?"
 
 
 def test_a_plain_json_list_is_not_squad():
@@ -192,6 +219,18 @@ def test_a_flat_csv_places_its_answers_and_says_how_many_it_could_not(tmp_path, 
     assert by_question["who visited berlin?"] == {"text": [], "answer_start": []}
     assert sum(int(note.split(" of ")[0]) for note in data.notes) == 4
     assert all("their answer is not in their context" in note for note in data.notes)
+
+
+def test_a_split_whose_answers_are_all_missing_is_one_sentence(tmp_path):
+    from workbench.core.config import DataConfig
+    from workbench.core.data import prepare
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text("".join(json.dumps({"question": "who?", "context": CONTEXT, "answer": "rome"}) + "\n"
+                            for _ in range(10)), encoding="utf-8")
+    with pytest.raises(WorkbenchError, match=r"^None of the 9 rows of the train split of .*qa.jsonl can be used: "
+                                             r"their answer is not in their context"):
+        prepare(DataConfig(source=str(path)), "qa")
 
 
 def test_preflight_names_the_questions_left_out(tmp_path, tiny_backbone_dir):

@@ -47,5 +47,4 @@ def _likely_cause(config: RunConfig, steps: int, rate: float, trainable_share: f
         return "almost every layer is frozen, so set freeze.preset to full or unfreeze the top layers"
     if rate <= 1e-5:
         return f"the learning rate {rate:g} is likely too low, so raise training.learning_rate to 1e-4"
-    return (f"the labels may not follow from the text, so check that data.label_column "
-            f"('{config.data.label_column}') holds the labels of data.text_column ('{config.data.text_column}')")
+    return get_task(config.task.type).unlearned_cause(config.data)

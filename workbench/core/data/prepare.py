@@ -130,6 +130,9 @@ def prepare(config: DataConfig, task: str) -> PreparedData:
         where = f"the {origin} split of {config.source}"
         splits[split] = _convert(raw[origin], functools.partial(batch, where=where), features, keep, split)
         expected = len(raw[origin]) if keep is None else int(keep.sum())
+        if len(splits[split]) == 0 < expected:
+            raise WorkbenchError(f"None of the {expected:,} rows of the {split} split of {config.source} can be used: "
+                                 f"{get_task(task).left_out}.")
         if len(splits[split]) < expected:  # a task may leave rows out (qa: answers not in their context)
             notes.append(f"{expected - len(splits[split]):,} of {expected:,} rows of the {split} split of "
                          f"{config.source} were left out: {get_task(task).left_out}.")

@@ -30,8 +30,8 @@ _SQUAD_START = re.compile(r'^\s*\{\s*"(version|data)"\s*:')
 
 def looks_like_squad(sample: str) -> bool:
     """Whether the start of a JSON file reads as SQuAD: an object with `version` or `data` whose
-    articles hold `paragraphs`."""
-    return bool(_SQUAD_START.match(sample)) and '"paragraphs"' in sample and '"qas"' in sample
+    articles hold `paragraphs` (their `qas` may come after a context longer than the sample)."""
+    return bool(_SQUAD_START.match(sample)) and '"paragraphs"' in sample
 
 
 def _questions(paths: list[str], shown: list[str]) -> Iterator[dict]:
@@ -69,9 +69,14 @@ def _text(value, where: str, what: str) -> str:
 
 
 def _start(answer: dict, where: str) -> int:
+    """The answer's character offset; -1 where the file gives none (null or missing): preparing then
+    finds the answer text in its context."""
     start = answer.get("answer_start")
+    if start is None:
+        return -1
     if not isinstance(start, int) or isinstance(start, bool) or start < 0:
-        raise WorkbenchError(f"{where} has an answer without a valid 'answer_start' ({start!r}).")
+        raise WorkbenchError(f"{where} has an answer with an invalid 'answer_start' ({start!r}); it must be the "
+                             "answer's character offset in the context, or null.")
     return start
 
 

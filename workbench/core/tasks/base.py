@@ -163,6 +163,11 @@ class Task:
 
         return softmax(logits)
 
+    def unlearned_cause(self, data: DataConfig) -> str:
+        """What to check when a run with sound settings learned nothing (a clause, for `chance`)."""
+        return (f"the labels may not follow from the text, so check that data.label_column "
+                f"('{data.label_column}') holds the labels of data.text_column ('{data.text_column}')")
+
     def constant_guess(self, train_counts: dict[str, int], validation_counts: dict[str, int],
                        validation_rows: int) -> tuple[float, str]:
         """The chance score (`chance_key`) a constant answer gets on validation, and that answer in words."""

@@ -115,6 +115,10 @@ class QuestionAnswering(Task):
                                       top_k=top_k, allow_empty=allow_empty)
                 for example, found in windows.items()}
 
+    def unlearned_cause(self, data):
+        return ("a backbone not trained for question answering needs thousands of questions to learn it, so add "
+                "questions, train longer, or start from a checkpoint fine-tuned on SQuAD")
+
     def constant_guess(self, train_counts, validation_counts, validation_rows):
         """Answering nothing scores the share of unanswerable questions."""
         return validation_counts.get("unanswerable", 0) / max(validation_rows, 1), "answering nothing"
