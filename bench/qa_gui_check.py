@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from workbench.core.config import load_config
+from workbench.core.events import RunFinished
 from workbench.ui.self_test import wait_until
 
 
@@ -44,8 +45,10 @@ def main() -> None:
     if not wait_until(lambda: finished, timeout_ms=3_600_000):
         raise SystemExit("The run did not finish.")
     result = finished[0]
-    print(type(result).__name__, json.dumps(getattr(result, "final_metrics", None) or getattr(result, "message", "")))
     window.grab().save(str(args.out / "train.png"))
+    if not isinstance(result, RunFinished):
+        raise SystemExit(f"The run did not finish: {getattr(result, 'message', result)}")
+    print("RunFinished", json.dumps(result.final_metrics))
 
     shown: list[object] = []
     window.results_view.loaded.connect(shown.append)

@@ -50,7 +50,7 @@ def test_results_and_predictions_are_per_text(long_runs, tmp_path):
     split = SplitResults.load(run_dir, "validation")
     assert split.rows == 16  # 160 texts, a tenth held out: one line per text, not per window
     config = json.loads((run_dir / "model" / "config.json").read_text())
-    assert config["task_specific_params"] == {"long_documents": {"stride": None}}
+    assert config["task_specific_params"] == {"long_documents": {"max_length": MAX_LENGTH, "stride": MAX_LENGTH // 2}}
 
     predictor = Predictor.load(run_dir / "model")
     opening = " ".join(["the film is a story of john and mary ."] * 3)

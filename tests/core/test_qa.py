@@ -13,7 +13,7 @@ import pytest
 from tests.tiny_models import finished_run, tiny_task_config, write_squad_json
 from workbench.core.export import export_run, validation_rows
 from workbench.core.onnx_export import export_onnx
-from workbench.core.predict import Predictor, SavedModel, predict_csv
+from workbench.core.predict import Predictor, SavedModel, predict_csv, run_max_length
 from workbench.core.results import SplitResults
 
 CONTEXTS = ["smith visited london . john works for acme corp .", "mary visited paris . smith works for acme corp ."]
@@ -67,7 +67,11 @@ def test_a_qa_run_learns_and_scores_squad_metrics(qa_runs):
     metrics = status["final_metrics"]
     assert {"validation_exact_match", "validation_f1", "validation_accuracy"} <= set(metrics)
     assert metrics["validation_f1"] >= 0.85  # chance (a random span) is far below
-    assert json.loads((run_dir / "model" / "config.json").read_text())["architectures"] == ["BertForQuestionAnswering"]
+    config = json.loads((run_dir / "model" / "config.json").read_text())
+    assert config["architectures"] == ["BertForQuestionAnswering"]
+    max_length = run_max_length(run_dir)
+    assert config["task_specific_params"] == {"question-answering": {"max_seq_len": max_length,
+                                                                     "doc_stride": max_length // 2}}
 
 
 def test_results_name_each_question_s_answers(qa_runs):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-PARAMS = "long_documents"  # the key in a model's task_specific_params: {"stride": ...}
+PARAMS = "long_documents"  # the key in a model's task_specific_params: {"max_length": ..., "stride": ...}
 
 
 def window_stride(stride: int | None, max_length: int) -> int:
@@ -53,5 +53,5 @@ def pool_windows(logits: np.ndarray, examples, how: str = "mean") -> tuple[np.nd
 
 
 def model_windows(model_config) -> dict | None:
-    """How a saved model read texts in windows ({"stride": ...}), or None when it read them whole."""
+    """How a saved model read texts in windows ({"max_length": ..., "stride": ...}), or None when it read them whole."""
     return (getattr(model_config, "task_specific_params", None) or {}).get(PARAMS)

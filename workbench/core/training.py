@@ -105,7 +105,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     # not on what else the process drew from the random generators before (the GUI does)
     set_seed(config.training.seed)
     model = load_model(config.backbone, config.task, data.label_names)
-    task.adapt_model(model, data, config.task)
+    task.adapt_model(model, data, dataclasses.replace(config.task, max_length=max_length))  # the length it reads
     tree = build_layer_tree(model)
     frozen = mask_paths(tree, config.freeze)
     trainable, total = apply_freeze(model, frozen)

@@ -49,8 +49,11 @@ class QuestionAnswering(Task):
         return {}
 
     def adapt_model(self, model, data, task) -> None:
+        """The windows it was trained on, and whether the empty answer competes (SQuAD v2.0 data)."""
+        params = {"max_seq_len": task.max_length, "doc_stride": window_stride(task.stride, task.max_length)}
         if any(not answers["text"] for answers in data.splits["train"]["answers"]):
-            model.config.task_specific_params = {PIPELINE: {"handle_impossible_answer": True}}
+            params["handle_impossible_answer"] = True
+        model.config.task_specific_params = {PIPELINE: params}
 
     def plan(self, raw, config):
         from workbench.core.data.qa_prepare import qa_plan
@@ -139,7 +142,8 @@ class QuestionAnswering(Task):
         return lines, _scores(answers, rows)
 
     def predict(self, predictor, texts, pairs):
-        """Answers to questions (`texts`) in contexts (`pairs`), windowed as the pipeline does by default."""
+        """Answers to questions (`texts`) in contexts (`pairs`), in the windows the model was trained on
+        (its task_specific_params), else in the pipeline's default ones."""
         from workbench.core.encoding import PaddingCollator
         from workbench.core.errors import WorkbenchError
         from workbench.core.inference import row_logits
@@ -148,12 +152,13 @@ class QuestionAnswering(Task):
 
         if pairs is None:
             raise WorkbenchError("A question-answering model needs a context for each question.")
-        max_length = min(MAX_SEQ_LEN, predictor.max_length)
+        params = (getattr(predictor.model.config, "task_specific_params", None) or {}).get(PIPELINE, {})
+        max_length = min(params.get("max_seq_len", MAX_SEQ_LEN), predictor.max_length)
+        stride = min(params.get("doc_stride", DOC_STRIDE), max_length // 2)
         windows = encode_windows({"question": texts, "context": pairs}, list(range(len(texts))), predictor.tokenizer,
-                                 max_length, min(DOC_STRIDE, max_length // 2), labelled=False)
+                                 max_length, stride, labelled=False)
         rows = [{name: values[i] for name, values in windows.items()} for i in range(len(windows["input_ids"]))]
         logits = row_logits(predictor.model, rows, PaddingCollator(predictor.tokenizer, self.name))
-        params = (getattr(predictor.model.config, "task_specific_params", None) or {}).get(PIPELINE, {})
         found = self._answers(logits, rows, allow_empty=bool(params.get("handle_impossible_answer")), top_k=TOP_ANSWERS)
         return [Prediction(found[i][0].text, found[i][0].score, {}, answers=found[i]) for i in range(len(texts))]
 

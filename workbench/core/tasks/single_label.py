@@ -37,7 +37,8 @@ class SequenceTask(Task):
 
     def adapt_model(self, model, data, task) -> None:
         if task.windows:
-            model.config.task_specific_params = {PARAMS: {"stride": task.stride}}
+            model.config.task_specific_params = {
+                PARAMS: {"max_length": task.max_length, "stride": window_stride(task.stride, task.max_length)}}
 
     def plan(self, raw, config):
         from workbench.core.data.prepare import text_plan
@@ -120,8 +121,9 @@ class SequenceTask(Task):
             encoded = tokenizer(texts, pairs, truncation=True, max_length=max_length)
         else:  # a model trained on windows reads long texts in windows
             batch = {"text": texts, **({"text_pair": pairs} if pairs is not None else {})}
+            max_length = min(params["max_length"], max_length)  # the windows it was trained on
             encoded = encode_text_windows(batch, list(range(len(texts))), tokenizer, max_length,
-                                          window_stride(params.get("stride"), max_length))
+                                          window_stride(params["stride"], max_length))
         rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(encoded["input_ids"]))]
         logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, PaddingCollator(tokenizer, self.name)))
         names = predictor.label_names
