@@ -371,11 +371,15 @@ def _trainer_class():
             answers through the split's rows (qa, windows) needs its own for validation and test."""
             self.held_parameters = held_parameters
             self.metrics_for = metrics_for
+            self._split_metrics: dict[int, tuple] = {}  # id(split) -> (split, its compute_metrics), built once
             super().__init__(*args, **kwargs)
 
         def evaluate(self, eval_dataset=None, *args, **kwargs):
             if self.metrics_for is not None:
-                self.compute_metrics = self.metrics_for(self.eval_dataset if eval_dataset is None else eval_dataset)
+                split = self.eval_dataset if eval_dataset is None else eval_dataset
+                if id(split) not in self._split_metrics:  # the split is kept with it, so its id stays its own
+                    self._split_metrics[id(split)] = (split, self.metrics_for(split))
+                self.compute_metrics = self._split_metrics[id(split)][1]
             return super().evaluate(eval_dataset, *args, **kwargs)
 
         def create_optimizer(self, model=None):

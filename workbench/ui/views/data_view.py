@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import html
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,44 +24,19 @@ from workbench.core.filetypes import file_dialog_filter
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.qmodels.table_model import FrameTableModel
 from workbench.ui.settings import last_folder, remember_folder
+from workbench.ui.views.data_sources import Opened, check_data, open_source, pick_column, usual_names
 from workbench.ui.views.model_view import TASK_LABELS
 from workbench.ui.views.preflight_plots import PreflightPlots
 
 if TYPE_CHECKING:
-    from workbench.core.data import RawData
     from workbench.core.preflight import PreflightReport
 
-TEXT_NAMES = ("text", "sentence", "tokens", "words", "sentence1", "question1", "premise", "question", "content")
-PAIR_NAMES = ("text_pair", "sentence2", "question2", "hypothesis", "text2")
-LABEL_NAMES = ("label", "labels", "tags", "ner_tags", "category", "class", "intent", "target")
-QA_NAMES = (("question",), ("context",), ("answers", "answer"))  # question, context, answers: SQuAD's names
 PAIRED_TASKS = ("pair", "qa")  # tasks that read a second text column (qa: the context)
 PICKER_LABELS = ("Text (or tokens):", "Second text:", "Label (or tags):")
 QA_PICKER_LABELS = ("Question:", "Context:", "Answers:")
 AUTO_STRIDE, MAX_STRIDE = 0, 4096  # the stride spin box value that means "half a window", and its top
 CHECK_DELAY_MS = 300  # edits within this time start one check
 AUTO_LENGTH = 7  # the spin box value that means "the suggested max_length" (valid ones start at 8)
-
-
-@dataclass
-class Opened:
-    source: str
-    raw: RawData  # with the encoding each file was read in
-    columns: list[str]
-    guessed_task: str  # for the columns picked by `pick_column`
-
-
-def pick_column(columns: list[str], wanted: str | None, names: tuple[str, ...]) -> str | None:
-    """`wanted` if the data has it, else the first usual name (any case) it has."""
-    if wanted in columns:
-        return wanted
-    lowered = {column.lower(): column for column in columns}
-    return next((lowered[name] for name in names if name in lowered), None)
-
-
-def usual_names(task: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The usual names of the text, second text and label columns of `task`."""
-    return QA_NAMES if task == "qa" else (TEXT_NAMES, PAIR_NAMES, LABEL_NAMES)
 
 
 def _suggestion_box(text: QLabel, button: QPushButton) -> QWidget:
@@ -73,22 +47,6 @@ def _suggestion_box(text: QLabel, button: QPushButton) -> QWidget:
     layout.addWidget(text)
     layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
     return box
-
-
-def open_source(source: str, text: str | None, label: str | None) -> Opened:
-    from workbench.core.data import guess_task, load_raw
-
-    raw = load_raw(source)
-    columns = next(iter(raw.values())).column_names
-    text = pick_column(columns, text, TEXT_NAMES) or columns[0]
-    label = pick_column(columns, label, LABEL_NAMES) or columns[-1]
-    return Opened(source, raw, columns, guess_task(raw, text, label))
-
-
-def check_data(config: DataConfig, task: str, backbone: str) -> PreflightReport:
-    from workbench.core.preflight import run_preflight
-
-    return run_preflight(config, task, backbone)
 
 
 class DataView(QWidget):
