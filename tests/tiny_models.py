@@ -92,6 +92,7 @@ def tiny_run_config(folder, backbone_dir, max_steps: int = 12) -> RunConfig:
     config.training.logging_steps = 2
     config.training.learning_rate = 1e-3
     config.training.precision = "fp32"
+    config.training.dropout_masks = "fast"  # the same path on every machine (auto measures)
     config.output.runs_root = str(folder / "runs")
     return config
 

@@ -59,8 +59,8 @@ def test_a_real_run_that_learns_nothing_says_so_everywhere(tiny_config, capsys):
 
 
 def test_a_real_run_that_learns_has_no_warning(tiny_config):
-    tiny_config.training.max_steps = 40
-    tiny_config.training.eval_steps = 20
+    tiny_config.training.max_steps = 100
+    tiny_config.training.eval_steps = 50
     result = train(tiny_config)
     assert isinstance(result, RunFinished), result
     assert result.final_metrics["validation_f1_macro"] > 0.8 and result.warning is None

@@ -51,10 +51,10 @@ def qa_runs(tmp_path_factory, tiny_backbone_dir):
     def get(unanswerable: bool = False) -> Path:
         if unanswerable not in runs:
             folder = tmp_path_factory.mktemp(f"qa-{unanswerable}")
-            config = tiny_task_config(folder, tiny_backbone_dir, "qa", max_steps=800)
+            config = tiny_task_config(folder, tiny_backbone_dir, "qa", max_steps=1200)
             config.data.source = str(write_squad_json(folder / "squad.json", paragraphs=120, unanswerable=unanswerable))
-            config.training.learning_rate = 3e-3
-            config.training.eval_steps = 800
+            config.training.learning_rate = 2e-3  # 3e-3 collapsed on one seed in nine, with either dropout
+            config.training.eval_steps = 1200
             runs[unanswerable] = finished_run(config)
         return runs[unanswerable]
 

@@ -31,7 +31,7 @@ def test_form_shows_and_writes_the_training_settings(train_view, tiny_config):
     assert train_view.learning_rate.text() == "0.001" and train_view.eval_steps.isEnabled()
 
     written = RunConfig()
-    written.training.logging_steps = 2  # not on the form: left as it is
+    written.training.logging_steps, written.training.dropout_masks = 2, "fast"  # not on the form: left as they are
     train_view.update_config(written)
     assert written.training == tiny_config.training
 

@@ -23,6 +23,7 @@ LABELLED_TASKS = TASKS[:4]  # the tasks whose rows carry class labels (qa rows c
 WINDOWED_TASKS = ("single_label", "pair", "multi_label")  # the tasks task.windows applies to (qa always reads windows)
 FREEZE_PRESETS = ("full", "head_only", "embeddings", "lower_half", "custom")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DROPOUT_MASKS = ("auto", "fast", "torch")
 EVAL_STRATEGIES = ("epoch", "steps")
 LOSSES = ("cross_entropy", "focal")
 BUNDLED_BACKBONE = "bundled:all-MiniLM-L6-v2"
@@ -140,6 +141,7 @@ class TrainingConfig:
     seed: int = 42
     save_total_limit: int = 2
     sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
+    dropout_masks: str = "auto"  # "fast": four masks from each random number (cpu_dropout.py); "torch"; "auto": measured
     gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower steps
     extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
     layer_lr_decay: float = 1.0  # encoder layer i of L trains at decay ** (L - 1 - i) times the rate; 1.0: off
@@ -230,6 +232,8 @@ class RunConfig:
         check(tr.head_lr_multiplier > 0, f"training.head_lr_multiplier must be positive, not {tr.head_lr_multiplier}.")
         check(tr.gradient_accumulation_steps >= 1, "training.gradient_accumulation_steps must be at least 1.")
         check(tr.precision in PRECISIONS, f"training.precision '{tr.precision}' is not one of {', '.join(PRECISIONS)}.")
+        check(tr.dropout_masks in DROPOUT_MASKS,
+              f"training.dropout_masks '{tr.dropout_masks}' is not one of {', '.join(DROPOUT_MASKS)}.")
         check(tr.eval_strategy in EVAL_STRATEGIES, f"training.eval_strategy '{tr.eval_strategy}' is not one of {', '.join(EVAL_STRATEGIES)}.")
         check(tr.eval_steps >= 1, f"training.eval_steps must be at least 1, not {tr.eval_steps}.")
         check(tr.logging_steps >= 1, f"training.logging_steps must be at least 1, not {tr.logging_steps}.")

@@ -2,7 +2,8 @@
 
 bf16 autocast doubles a CPU training step on some processors (AMX) and slows it on others, so
 `precision="auto"` on a CPU times a few training steps of the actual model both ways and keeps
-bf16 only when it is clearly faster. The verdict is cached per processor, torch version and shape.
+bf16 only when it is clearly faster. Verdicts like that one (`measured`) are cached per processor,
+torch version, thread count and what was measured.
 """
 
 from __future__ import annotations
@@ -47,18 +48,33 @@ def cpu_supports_bf16() -> bool:
 
 
 def _cpu_name() -> str:
+    """The model name with family and model numbers: virtual machines name different processors alike ("AMD EPYC")."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        fields = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines()
+                      if ":" in line)
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return platform.processor() or platform.machine()
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    return f"{fields.get('model name', platform.machine())} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
 
 
 def _cache_file() -> Path:
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return root / "workbench" / "precision.json"
+    return root / "workbench" / "measurements.json"
+
+
+def measured(what: str, measure) -> float:
+    """`measure()`'s result for `what` on this machine, measured once and cached."""
+    import torch
+
+    key = f"{_cpu_name()}|torch {torch.__version__}|{torch.get_num_threads()}t|{what}"
+    cache = _cache_file()
+    known = json.loads(cache.read_text()) if cache.is_file() else {}
+    if key not in known:
+        known[key] = measure()
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known, indent=1))
+    return known[key]
 
 
 def choose_precision(requested: str, model, batch_size: int, seq_len: int) -> tuple[str, str]:
@@ -74,15 +90,8 @@ def choose_precision(requested: str, model, batch_size: int, seq_len: int) -> tu
         return ("bf16", "the GPU supports bf16") if torch.cuda.is_bf16_supported() else ("fp16", "the GPU lacks bf16")
     if device != "cpu" or not cpu_supports_bf16():
         return "fp32", f"no faster precision on {device}"
-    key = f"{_cpu_name()}|torch {torch.__version__}|{torch.get_num_threads()}t|{model.config.model_type}" \
-          f"|{sum(p.numel() for p in model.parameters())}|{batch_size}x{seq_len}"
-    cache = _cache_file()
-    known = json.loads(cache.read_text()) if cache.is_file() else {}
-    if key not in known:
-        known[key] = measure_bf16_speedup(model, batch_size, seq_len)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(known, indent=1))
-    speedup = known[key]
+    what = f"bf16|{model.config.model_type}|{sum(p.numel() for p in model.parameters())}|{batch_size}x{seq_len}"
+    speedup = measured(what, lambda: measure_bf16_speedup(model, batch_size, seq_len))
     choice = "bf16" if speedup >= BF16_MIN_SPEEDUP else "fp32"
     return choice, f"bf16 autocast measured {speedup:.2f}x the speed of fp32 on this CPU"
 

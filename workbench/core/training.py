@@ -240,6 +240,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
 
     from workbench.core.callbacks import EventCallback, UnfreezingCallback
+    from workbench.core.cpu_dropout import choose_dropout_masks, use_fast_dropout
     from workbench.core.device import choose_precision, pick_device
     from workbench.core.distributed import world_size
     from workbench.core.encoding import PaddingCollator
@@ -268,6 +269,10 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     sparse, why = plan_sparse_embeddings(prepared.model, t.sparse_embeddings, precision)
     emit(MessageLogged(why))
     set_sparse_embeddings(prepared.model, sparse)
+    fast_dropout, why = agree(choose_dropout_masks(t.dropout_masks, prepared.model, t.batch_size,
+                                                   min(prepared.max_length, 128)) if is_main_process() else None)
+    emit(MessageLogged(why))
+    use_fast_dropout(prepared.model, fast_dropout)
     samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:
@@ -313,6 +318,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
             raise OutOfMemory(out_of_memory_sentence(exc, config, trainer.state.global_step + 1)) from exc
         raise
     set_sparse_embeddings(prepared.model, False)  # the trained model is an ordinary dense one from here on
+    use_fast_dropout(prepared.model, False)  # and has torch's dropout and attention again
 
     # The best checkpoint is loaded now; report it on validation (and test), then save it.
     metric = t.metric_for_best
