@@ -20,6 +20,8 @@ and the others each change one thing of `engine`, the engine's defaults before s
   sparse word    the word embedding's gradient sparse, LazyAdamW updating only the rows in the batch
   trimmed vocab  + the embedding cut to the tokens that occur in the training split (ids remapped)
   frozen word    the word-embedding matrix frozen (no gradient and no update of its 11.7M weights)
+  fast dropout   sparse word + dropout masks drawn four to a random number (workbench/core/cpu_dropout.py):
+                 the engine's defaults now, where `auto` picks those masks
   1 thread       torch.set_num_threads(1) instead of one thread per core
   compiled       torch.compile(model, dynamic=True) (inductor); timed on a second pass over the texts,
                  the first pass (compiling) is reported apart
@@ -44,17 +46,19 @@ sys.path.insert(0, str(ROOT))
 from bench.compare import RT, _cpu, _splits  # noqa: E402
 
 ENGINE = "engine precision"  # the bf16 column of a setting that takes what `auto` picks
-SETTINGS = (  # name, batch size, grouped, word embedding (dense, sparse, trimmed, frozen), bf16, threads (0: all), compiled
-    ("plain", 16, False, "dense", False, 0, False),
-    ("grouped", 16, True, "dense", False, 0, False),
-    ("batch 32", 32, True, "dense", False, 0, False),
-    ("bf16", 32, True, "dense", True, 0, False),
-    ("engine", 32, True, "dense", ENGINE, 0, False),
-    ("sparse word", 32, True, "sparse", ENGINE, 0, False),
-    ("trimmed vocab", 32, True, "trimmed", ENGINE, 0, False),
-    ("frozen word", 32, True, "frozen", ENGINE, 0, False),
-    ("1 thread", 32, True, "dense", ENGINE, 1, False),
-    ("compiled", 32, True, "dense", ENGINE, 0, True),
+SETTINGS = (  # name, batch size, grouped, word embedding (dense, sparse, trimmed, frozen), bf16, threads (0: all),
+    # compiled, fast dropout masks
+    ("plain", 16, False, "dense", False, 0, False, False),
+    ("grouped", 16, True, "dense", False, 0, False, False),
+    ("batch 32", 32, True, "dense", False, 0, False, False),
+    ("bf16", 32, True, "dense", True, 0, False, False),
+    ("engine", 32, True, "dense", ENGINE, 0, False, False),
+    ("sparse word", 32, True, "sparse", ENGINE, 0, False, False),
+    ("trimmed vocab", 32, True, "trimmed", ENGINE, 0, False, False),
+    ("frozen word", 32, True, "frozen", ENGINE, 0, False, False),
+    ("fast dropout", 32, True, "sparse", ENGINE, 0, False, True),
+    ("1 thread", 32, True, "dense", ENGINE, 1, False, False),
+    ("compiled", 32, True, "dense", ENGINE, 0, True, False),
 )
 EVAL_BATCHES = (64, 128, 256)
 
@@ -82,6 +86,7 @@ def main() -> int:
 
     from workbench.core.backbones import resolve_backbone
     from workbench.core.config import BUNDLED_BACKBONE
+    from workbench.core.cpu_dropout import use_fast_dropout
     from workbench.core.device import choose_precision
     from workbench.core.sparse_embeddings import LazyAdamW, clip_grad_norm_
 
@@ -119,7 +124,7 @@ def main() -> int:
     first_pass: dict[str, float] = {}  # compiled: seconds of the pass that compiles
 
     def run(setting) -> float:
-        name, size, grouped, word, bf16, threads, compiled = setting
+        name, size, grouped, word, bf16, threads, compiled, fast_dropout = setting
         bf16 = engine_bf16 if bf16 == ENGINE else bf16
         torch.manual_seed(0)
         torch.set_num_threads(threads or all_threads)
@@ -129,6 +134,7 @@ def main() -> int:
         model.get_input_embeddings().sparse = word == "sparse"
         if word == "trimmed":
             trim(model, data)
+        use_fast_dropout(model, fast_dropout)
         sparse = word in ("sparse", "trimmed")
         optimizer = (LazyAdamW if sparse else torch.optim.AdamW)(
             [p for p in model.parameters() if p.requires_grad], lr=2e-5, weight_decay=0.01, fused=True)
