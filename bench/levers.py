@@ -21,7 +21,9 @@ and the others each change one thing of `engine`, the engine's defaults before s
   trimmed vocab  + the embedding cut to the tokens that occur in the training split (ids remapped)
   frozen word    the word-embedding matrix frozen (no gradient and no update of its 11.7M weights)
   fast dropout   sparse word + dropout masks drawn four to a random number (workbench/core/cpu_dropout.py):
-                 the engine's defaults now, where `auto` picks those masks
+                 (what `auto` picks where torch draws its masks slowly)
+  first token    fast dropout + the last layer computed for the first token only, the one the head
+                 reads (workbench/core/first_token.py): the engine's defaults now
   1 thread       torch.set_num_threads(1) instead of one thread per core
   compiled       torch.compile(model, dynamic=True) (inductor); timed on a second pass over the texts,
                  the first pass (compiling) is reported apart
@@ -47,18 +49,19 @@ from bench.compare import RT, _cpu, _splits  # noqa: E402
 
 ENGINE = "engine precision"  # the bf16 column of a setting that takes what `auto` picks
 SETTINGS = (  # name, batch size, grouped, word embedding (dense, sparse, trimmed, frozen), bf16, threads (0: all),
-    # compiled, fast dropout masks
-    ("plain", 16, False, "dense", False, 0, False, False),
-    ("grouped", 16, True, "dense", False, 0, False, False),
-    ("batch 32", 32, True, "dense", False, 0, False, False),
-    ("bf16", 32, True, "dense", True, 0, False, False),
-    ("engine", 32, True, "dense", ENGINE, 0, False, False),
-    ("sparse word", 32, True, "sparse", ENGINE, 0, False, False),
-    ("trimmed vocab", 32, True, "trimmed", ENGINE, 0, False, False),
-    ("frozen word", 32, True, "frozen", ENGINE, 0, False, False),
-    ("fast dropout", 32, True, "sparse", ENGINE, 0, False, True),
-    ("1 thread", 32, True, "dense", ENGINE, 1, False, False),
-    ("compiled", 32, True, "dense", ENGINE, 0, True, False),
+    # compiled, fast dropout masks, last layer for the first token only
+    ("plain", 16, False, "dense", False, 0, False, False, False),
+    ("grouped", 16, True, "dense", False, 0, False, False, False),
+    ("batch 32", 32, True, "dense", False, 0, False, False, False),
+    ("bf16", 32, True, "dense", True, 0, False, False, False),
+    ("engine", 32, True, "dense", ENGINE, 0, False, False, False),
+    ("sparse word", 32, True, "sparse", ENGINE, 0, False, False, False),
+    ("trimmed vocab", 32, True, "trimmed", ENGINE, 0, False, False, False),
+    ("frozen word", 32, True, "frozen", ENGINE, 0, False, False, False),
+    ("fast dropout", 32, True, "sparse", ENGINE, 0, False, True, False),
+    ("first token", 32, True, "sparse", ENGINE, 0, False, True, True),
+    ("1 thread", 32, True, "dense", ENGINE, 1, False, False, False),
+    ("compiled", 32, True, "dense", ENGINE, 0, True, False, False),
 )
 EVAL_BATCHES = (64, 128, 256)
 
@@ -124,7 +127,7 @@ def main() -> int:
     first_pass: dict[str, float] = {}  # compiled: seconds of the pass that compiles
 
     def run(setting) -> float:
-        name, size, grouped, word, bf16, threads, compiled, fast_dropout = setting
+        name, size, grouped, word, bf16, threads, compiled, fast_dropout, first_token = setting
         bf16 = engine_bf16 if bf16 == ENGINE else bf16
         torch.manual_seed(0)
         torch.set_num_threads(threads or all_threads)
@@ -135,6 +138,7 @@ def main() -> int:
         if word == "trimmed":
             trim(model, data)
         use_fast_dropout(model, fast_dropout)
+        use_first_token_layer(model, first_token)
         sparse = word in ("sparse", "trimmed")
         optimizer = (LazyAdamW if sparse else torch.optim.AdamW)(
             [p for p in model.parameters() if p.requires_grad], lr=2e-5, weight_decay=0.01, fused=True)

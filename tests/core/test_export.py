@@ -19,9 +19,11 @@ from workbench.core.export import export_run
 from workbench.core.predict import Predictor
 
 # Punctuation glued to words and an unknown word ("zorro") exercise how the pipeline splits words.
-TEXTS = ["the movie was very good", "the plot was awful and bad", "john visited paris .", "mary works for acme corp",
-         "Mary met Smith in Berlin, London!", "zorro visited paris."]
-PAIRS = ["the plot was great", "the movie was great", "the film was nice", "it was bad", "so good", "really awful"]
+# A row of the multi-label CSV with neither label ("film", "story"): scores differ whichever label the tiny model learns.
+TEXTS = ["the movie was very good", "the plot was awful and bad", "the film was good and the story was bad", "john visited paris .",
+         "mary works for acme corp", "Mary met Smith in Berlin, London!", "zorro visited paris."]
+PAIRS = ["the plot was great", "the story was bad", "the movie was great", "the film was nice", "it was bad", "so good",
+         "really awful"]
 
 # Runs in a fresh interpreter that never imports the workbench: what a user of the export runs.
 PIPELINE_SCRIPT = """

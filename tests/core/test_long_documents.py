@@ -26,7 +26,7 @@ def long_runs(tmp_path_factory, tiny_backbone_dir):
             config = tiny_task_config(folder, tiny_backbone_dir, "single_label", max_steps=400)
             config.data.source = str(write_long_reviews_csv(folder / "long.csv"))
             config.task.max_length, config.task.windows = MAX_LENGTH, windows
-            config.training.learning_rate = 3e-3
+            config.training.learning_rate = 2e-3  # 3e-3 collapsed on 1 seed in 3; 2e-3 learned on 4 of 4
             config.training.eval_steps = 400
             runs[windows] = finished_run(config)
         return runs[windows]

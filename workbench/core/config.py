@@ -142,6 +142,7 @@ class TrainingConfig:
     save_total_limit: int = 2
     sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
     dropout_masks: str = "auto"  # "fast": four masks from each random number (cpu_dropout.py); "torch"; "auto": measured
+    last_layer_first_token: bool = True  # sequence heads: the last layer computes only the token the head reads
     gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower steps
     extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
     layer_lr_decay: float = 1.0  # encoder layer i of L trains at decay ** (L - 1 - i) times the rate; 1.0: off

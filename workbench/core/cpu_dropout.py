@@ -43,7 +43,7 @@ def fast_dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tens
     if p >= 1:
         return x * 0
     mask, scale = keep_mask(x.shape, 1 - p, x.device)
-    return x * mask * scale
+    return torch.where(mask, x, 0).mul_(scale)  # no cast of the mask to x's dtype, forward or backward
 
 
 class FastDropout(nn.Dropout):

@@ -32,6 +32,7 @@ def load_engine_libraries() -> None:
             return
         quiet_environment()
         import datasets
+        import sklearn.metrics  # noqa: F401 - the built-in metrics': scipy and ~500 modules, loaded before the freeze
         import torch  # noqa: F401
         import transformers
 

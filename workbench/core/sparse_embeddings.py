@@ -53,12 +53,12 @@ class LazyAdamW(torch.optim.AdamW):
         step = float(state["step"].add_(1))
         beta1, beta2 = group["betas"]
         lr, eps, decay = group["lr"], group["eps"], group["weight_decay"]
-        exp_avg = state["exp_avg"][rows].mul_(beta1).add_(values, alpha=1 - beta1)
-        exp_avg_sq = state["exp_avg_sq"][rows].mul_(beta2).addcmul_(values, values, value=1 - beta2)
+        exp_avg = state["exp_avg"].index_select(0, rows).mul_(beta1).add_(values, alpha=1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"].index_select(0, rows).mul_(beta2).addcmul_(values, values, value=1 - beta2)
         state["exp_avg"].index_copy_(0, rows, exp_avg)
         state["exp_avg_sq"].index_copy_(0, rows, exp_avg_sq)
         denom = exp_avg_sq.sqrt_().div_(math.sqrt(1 - beta2**step)).add_(eps)
-        weights = param[rows].mul_(1 - lr * decay)
+        weights = param.index_select(0, rows).mul_(1 - lr * decay)
         weights.addcdiv_(exp_avg, denom, value=-lr / (1 - beta1**step))
         param.index_copy_(0, rows, weights)
 

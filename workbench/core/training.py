@@ -245,6 +245,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.distributed import world_size
     from workbench.core.encoding import PaddingCollator
     from workbench.core.evaluation import write_results
+    from workbench.core.first_token import use_first_token_layer
     from workbench.core.freezing import build_layer_tree, mask_paths
     from workbench.core.layer_rates import describe_rates, layer_rates, trainable_multipliers
     from workbench.core.metrics import build_compute_metrics, reduce_logits
@@ -273,6 +274,9 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
                                                    min(prepared.max_length, 128)) if is_main_process() else None)
     emit(MessageLogged(why))
     use_fast_dropout(prepared.model, fast_dropout)
+    if use_first_token_layer(prepared.model, t.last_layer_first_token):
+        emit(MessageLogged("Last layer: computed for the first token only, the one the head reads (training.last_layer_first_token)."
+                           if t.last_layer_first_token else "Last layer: computed for every token (training.last_layer_first_token is off)."))
     samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:
@@ -319,6 +323,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
         raise
     set_sparse_embeddings(prepared.model, False)  # the trained model is an ordinary dense one from here on
     use_fast_dropout(prepared.model, False)  # and has torch's dropout and attention again
+    use_first_token_layer(prepared.model, False)  # and a last layer that outputs every token
 
     # The best checkpoint is loaded now; report it on validation (and test), then save it.
     metric = t.metric_for_best
