@@ -91,6 +91,7 @@ def main() -> int:
     from workbench.core.config import BUNDLED_BACKBONE
     from workbench.core.cpu_dropout import use_fast_dropout
     from workbench.core.device import choose_precision
+    from workbench.core.first_token import use_first_token_layer
     from workbench.core.sparse_embeddings import LazyAdamW, clip_grad_norm_
 
     path = resolve_backbone(BUNDLED_BACKBONE)
