@@ -6,8 +6,8 @@ other tokens are still needed as keys and values of the attention, but their que
 attention output, the feed-forward block (two thirds of a layer's weights), the dropouts and the
 layer norms are not: `use_first_token_layer(model, True)` makes the last layer compute them for
 the first token only, which saves about a seventh of a 6-layer model's matrix work. The head's
-input, the loss and every gradient are those of the whole layer (the same arithmetic on fewer rows); only the model's
-`last_hidden_state` keeps one position. The layer's own `forward` is put back by
+input, the loss and every gradient are those of the whole layer (the same arithmetic on fewer
+rows); only the model's `last_hidden_state` keeps one position. The layer's own `forward` is put back by
 `use_first_token_layer(model, False)`, so what is saved and exported is the ordinary model.
 """
 
