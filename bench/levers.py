@@ -20,8 +20,8 @@ and the others each change one thing of `engine`, the engine's defaults before s
   sparse word    the word embedding's gradient sparse, LazyAdamW updating only the rows in the batch
   trimmed vocab  + the embedding cut to the tokens that occur in the training split (ids remapped)
   frozen word    the word-embedding matrix frozen (no gradient and no update of its 11.7M weights)
-  fast dropout   sparse word + dropout masks drawn four to a random number (workbench/core/cpu_dropout.py):
-                 (what `auto` picks where torch draws its masks slowly)
+  fast dropout   sparse word + dropout masks drawn four to a random number (workbench/core/cpu_dropout.py;
+                 what `auto` picks where torch draws its masks slowly)
   first token    fast dropout + the last layer computed for the first token only, the one the head
                  reads (workbench/core/first_token.py): the engine's defaults now
   1 thread       torch.set_num_threads(1) instead of one thread per core

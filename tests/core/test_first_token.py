@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 import torch
-from transformers import AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, \
-    AutoModelForTokenClassification
+from transformers import (AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification,
+                          AutoModelForTokenClassification)
 
 from tests.core.test_training import Recorder
 from workbench.core.cpu_dropout import ATTENTION, use_fast_dropout

@@ -13,7 +13,8 @@ from workbench.core.events import MessageLogged, RunFinished
 from workbench.core.freezing import apply_freeze, build_layer_tree
 from workbench.core.layer_rates import layer_rates, node_ranges, trainable_multipliers
 from workbench.core.sparse_embeddings import LazyAdamW
-from workbench.core.training import _trainer_class, train
+from workbench.core.trainer import trainer_class
+from workbench.core.training import train
 
 BASE_LR = 1e-3
 
@@ -61,7 +62,7 @@ def test_every_parameter_gets_its_layers_rate_and_the_trainers_weight_decay(thre
     rates = layer_rates(build_layer_tree(model), 0.5, 10.0)
     args = arguments(tmp_path)
     kwargs = {"optimizer_cls_and_kwargs": (LazyAdamW, Trainer.get_optimizer_cls_and_kwargs(args)[1])} if sparse else {}
-    trainer = _trainer_class()(model=model, args=args, held_parameters=trainable_multipliers(model, rates), **kwargs)
+    trainer = trainer_class()(model=model, args=args, held_parameters=trainable_multipliers(model, rates), **kwargs)
     optimizer = trainer.create_optimizer()
     assert type(optimizer) is (LazyAdamW if sparse else torch.optim.AdamW)
     decayed = set(trainer.get_decay_parameter_names(model))
@@ -79,7 +80,7 @@ def test_defaults_keep_the_trainers_own_optimizer(tiny_backbone_dir, tmp_path):
     ours, stock = tiny_model(tiny_backbone_dir), tiny_model(tiny_backbone_dir)
     apply_freeze(ours, ["bert.embeddings"])
     apply_freeze(stock, ["bert.embeddings"])
-    mine = _trainer_class()(model=ours, args=arguments(tmp_path), held_parameters=None).create_optimizer()
+    mine = trainer_class()(model=ours, args=arguments(tmp_path), held_parameters=None).create_optimizer()
     theirs = Trainer(model=stock, args=arguments(tmp_path)).create_optimizer()
     assert type(mine) is type(theirs)
     names = {id(p): n for n, p in ours.named_parameters()} | {id(p): n for n, p in stock.named_parameters()}
@@ -91,7 +92,7 @@ def test_defaults_keep_the_trainers_own_optimizer(tiny_backbone_dir, tmp_path):
 def test_the_scheduler_scales_every_groups_own_rate(three_layers, tmp_path):
     model = tiny_model(three_layers)
     rates = layer_rates(build_layer_tree(model), 0.8, 3.0)
-    trainer = _trainer_class()(model=model, args=arguments(tmp_path), held_parameters=trainable_multipliers(model, rates))
+    trainer = trainer_class()(model=model, args=arguments(tmp_path), held_parameters=trainable_multipliers(model, rates))
     trainer.create_optimizer_and_scheduler(num_training_steps=10)
     start = [group["lr"] for group in trainer.optimizer.param_groups]
     assert start == [0.0] * len(start)  # warmup from 0

@@ -7,8 +7,8 @@ attention output, the feed-forward block (two thirds of a layer's weights), the 
 layer norms are not: `use_first_token_layer(model, True)` makes the last layer compute them for
 the first token only, which saves about a seventh of a 6-layer model's matrix work. The head's
 input, the loss and every gradient are those of the whole layer (the same arithmetic on fewer
-rows); only the model's `last_hidden_state` keeps one position. The layer's own `forward` is put back by
-`use_first_token_layer(model, False)`, so what is saved and exported is the ordinary model.
+rows); only the model's `last_hidden_state` keeps one position. The layer's own `forward` is put
+back by `use_first_token_layer(model, False)`, so what is saved and exported is the ordinary model.
 """
 
 from __future__ import annotations
@@ -72,3 +72,9 @@ def use_first_token_layer(model, on: bool) -> bool:
     else:
         layer.__dict__.pop("forward", None)
     return True
+
+
+def first_token_sentence(on: bool) -> str:
+    """The run log's line, where the layer applies."""
+    return ("Last layer: computed for the first token only, the one the head reads (training.last_layer_first_token)."
+            if on else "Last layer: computed for every token (training.last_layer_first_token is off).")
