@@ -1,5 +1,5 @@
 """The Compare page: variants of the run config trained one after another, their curves overlaid live,
-and the result table filled as each one ends (workbench.core.compare; the same as `workbench compare`)."""
+and the result table filled as each one ends (workbench.core.compare.comparison; the same as `workbench compare`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
-from workbench.core.compare import COMPARISONS, load_comparison, new_comparison
+from workbench.core.compare.comparison import COMPARISONS, load_comparison, new_comparison
 from workbench.core.config import RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
@@ -19,8 +19,8 @@ from workbench.core.events import (
     VariantFinished, VariantStarted,
 )
 from workbench.core.runs import read_events
-from workbench.core.variants import PRESETS, Variant, parse_variant
-from workbench.ui.comparison_plot import save_comparison_plot
+from workbench.core.compare.variants import PRESETS, Variant, parse_variant
+from workbench.ui.views.comparison_plot import save_comparison_plot
 from workbench.ui.qmodels.comparison_model import ComparisonTableModel
 from workbench.ui.views.curves import CurvesWidget, RunCurves
 from workbench.ui.views.train_view import BANNER_STYLE

@@ -29,7 +29,7 @@ from workbench.ui.views.model_view import TASK_LABELS
 from workbench.ui.views.preflight_plots import PreflightPlots
 
 if TYPE_CHECKING:
-    from workbench.core.preflight import PreflightReport
+    from workbench.core.data.preflight import PreflightReport
 
 PAIRED_TASKS = ("pair", "qa")  # tasks that read a second text column (qa: the context)
 PICKER_LABELS = ("Text (or tokens):", "Second text:", "Label (or tags):")
@@ -279,19 +279,19 @@ class DataView(QWidget):
         return self._report
 
     def warnings(self) -> list[str]:
-        from workbench.core.preflight import preflight_warnings
+        from workbench.core.data.preflight import preflight_warnings
 
         return preflight_warnings(self._report, self._chosen_max_length(), self._windowed()) if self._report else []
 
     def suggestion(self) -> str | None:
         """The pre-flight suggestion to weigh the loss by class, shown with its Apply button."""
-        from workbench.core.preflight import class_weight_suggestion
+        from workbench.core.data.preflight import class_weight_suggestion
 
         return class_weight_suggestion(self._report) if self._report else None
 
     def windows_suggestion(self) -> str | None:
         """The pre-flight suggestion to read long texts in windows, shown with its button while they are not."""
-        from workbench.core.preflight import windows_suggestion
+        from workbench.core.data.preflight import windows_suggestion
 
         if self._report is None or self._windowed():
             return None

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
-from workbench.core.backbones import ModelInfo
+from workbench.core.model.backbones import ModelInfo
 from workbench.core.config import BUNDLED_BACKBONE, LABELLED_TASKS, RunConfig, TaskConfig
 from workbench.core.hub import is_hub_id
 from workbench.ui.background import BackgroundCall, StatusLine
@@ -37,7 +37,7 @@ BUNDLED, FOLDER, HUB = range(3)
 
 def checked_backbone(name: str, allow_pickle: bool) -> ModelInfo:
     """The backbone's size facts, after checking that its weights would load."""
-    from workbench.core.backbones import backbone_info, check_weights_format, resolve_backbone
+    from workbench.core.model.backbones import backbone_info, check_weights_format, resolve_backbone
 
     info = backbone_info(name)
     check_weights_format(resolve_backbone(name), allow_pickle)

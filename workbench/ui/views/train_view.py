@@ -17,7 +17,7 @@ from workbench.core.events import (
     RunStarted, StepLogged,
 )
 from workbench.core.errors import WorkbenchError
-from workbench.core.memory import prepare_retry
+from workbench.core.training.memory import prepare_retry
 from workbench.core.runs import RunSummary, read_events
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.worker import TrainingWorker
