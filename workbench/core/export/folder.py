@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.hub import is_hub_id
 from workbench.core.evaluation.results import RESULTS
+from workbench.core.hub import is_hub_id
 from workbench.core.runs import (
     ADAPTER, CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, MODEL, STATUS_FILE, process_alive, run_config,
 )
@@ -43,9 +43,9 @@ def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool =
 
     A LoRA run's model has its adapters merged in; `adapter` also writes the adapter alone to `dest/adapter`,
     which peft loads onto the base model."""
-    from workbench.core.model.lora import ADAPTER_FILES
     from workbench.core.export.model_card import model_card
     from workbench.core.export.predict import SavedModel
+    from workbench.core.model.lora import ADAPTER_FILES
 
     run_dir = Path(run_dir)
     dest = Path(dest) if dest else run_dir / "export"

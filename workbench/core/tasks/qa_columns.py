@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.core.config import DataConfig
-from workbench.core.tasks.columns import find_column, raise_first, where
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks.columns import find_column, raise_first, where
 
 # the columns of the Hub's `squad` datasets, which SQuAD files are read into too
 FEATURES = datasets.Features({
