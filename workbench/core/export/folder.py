@@ -102,12 +102,13 @@ def validation_rows(run_dir: Path, saved):
     if not is_hub_id(source) and not Path(source).expanduser().exists():
         raise WorkbenchError(f"The run's data {source} is gone, and the ONNX export is checked on its validation "
                              "rows; put the file back, or export without ONNX.")
-    data = prepare(config.data, saved.task)
-    if get_task(saved.task).uses_labels and data.label_names != saved.label_names:
+    task = get_task(saved.task)
+    data = prepare(config.data, task)
+    if task.uses_labels and data.label_names != saved.label_names:
         raise WorkbenchError(f"The labels in {source} ({', '.join(data.label_names)}) are no longer the model's "
                              f"({', '.join(saved.label_names)}), so its validation rows cannot check the ONNX export.")
     tokenizer = AutoTokenizer.from_pretrained(saved.path)
-    return encode_splits(DatasetDict({"validation": data.splits["validation"]}), saved.task, tokenizer,
+    return encode_splits(DatasetDict({"validation": data.splits["validation"]}), task, tokenizer,
                          saved.max_length or saved.input_limit(tokenizer), config.task)["validation"]
 
 
