@@ -63,7 +63,7 @@ class DataConfig:
     answers (SQuAD's `answers`, or the answer's text)."""
     label_delimiter: str | None = None
     """multi_label with labels in one text cell: the character between them. Empty: found in the
-    data (`|`, `;` or `,`)."""
+    data (a vertical bar, a semicolon or a comma, in that order)."""
     validation_fraction: float = 0.1
     """The share of the training rows set aside for validation when the data has no validation
     split (single-label and pair tasks: in proportion to each class, and never a class's last row)."""
@@ -230,7 +230,7 @@ class TrainingConfig:
     """Further `evaluate` modules, computed beside the built-in metrics at each evaluation: module
     ids, or local folders holding `<name>/<name>.py`."""
     layer_lr_decay: float = 1.0
-    """Encoder layer i of L trains at decay ** (L - 1 - i) times the rate, the embeddings one step
+    """Encoder layer i of L trains at `decay ** (L - 1 - i)` times the rate, the embeddings one step
     below the lowest layer; in (0, 1]. 1.0: off."""
     head_lr_multiplier: float = 1.0
     """The task head's rate, as a multiple of the top layer's."""
@@ -247,7 +247,7 @@ class OutputConfig:
 @dataclass
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
-    """Where the examples come from and which columns hold what."""
+    """The examples: the data source, its columns and the validation split."""
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     """The pretrained encoder to fine-tune."""
     task: TaskConfig = field(default_factory=TaskConfig)
