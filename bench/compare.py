@@ -9,7 +9,7 @@ same number of epochs:
           fp32, DataCollatorWithPadding, default (random) sampler, evaluation each epoch;
   tuned   the same Trainer with the settings a careful user finds alone: batch 32 (eval 64), lr 5e-5,
           warmup 10%, length-grouped batches, bf16 autocast where the CPU has AMX or on a GPU;
-  engine  `workbench.core.training.train` with the RunConfig defaults, headless;
+  engine  `workbench.core.training.run.train` with the RunConfig defaults, headless;
   gui     the main window (offscreen), Train pressed programmatically with the same config as
           `engine`; a 20 ms QTimer on the UI thread measures stalls.
 
@@ -117,7 +117,7 @@ def report(results: dict, args) -> str:
 
 
 def _cpu() -> str:
-    from workbench.core.device import _cpu_name
+    from workbench.core.model.device import _cpu_name
 
     flags = [flag for flag in ("avx512_bf16", "amx_bf16") if flag in _cpu_flags()]
     return f"{_cpu_name()} (flags: {', '.join(flags) or 'neither avx512_bf16 nor amx_bf16'})"
@@ -164,7 +164,7 @@ def trainer_leg(data: str, epochs: float, settings: dict) -> dict:
         TrainingArguments,
     )
 
-    from workbench.core.backbones import resolve_backbone
+    from workbench.core.model.backbones import resolve_backbone
     from workbench.core.config import BUNDLED_BACKBONE
     from workbench.core.events import EvalFinished, ProgressReported
 
@@ -278,7 +278,7 @@ def _test_f1(metrics: dict) -> float:
 
 
 def engine_leg(data: str, epochs: float) -> dict:
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     clock = StepClock()
     train(bench_config(data, epochs), clock)

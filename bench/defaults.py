@@ -131,7 +131,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=float, help="fix the epochs of every leg (for a learning-rate sweep)")
     args = parser.parse_args()
 
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     folder = Path(tempfile.mkdtemp(prefix="bench-defaults-"))
     sets = data_sets(folder)

@@ -60,9 +60,9 @@ def check(key: str, args) -> dict[str, str]:
     from workbench.core.config import RunConfig
     from workbench.core.data import prepare
     from workbench.core.events import RunFinished
-    from workbench.core.export import export_run
-    from workbench.core.predict import Predictor
-    from workbench.core.training import train
+    from workbench.core.export.folder import export_run
+    from workbench.core.export.predict import Predictor
+    from workbench.core.training.run import train
 
     folder, task = DATASETS[key]
     work = Path(tempfile.mkdtemp(prefix=f"export-check-{key}-"))

@@ -3,7 +3,7 @@
     .venv/bin/python bench/large_csv.py [--csv PATH] [--rows 1000000] [--tiny] [--steps 5]
 
 The CSV (short review sentences, two classes named positive / negative) is written to PATH, or to a
-temp folder, unless PATH already holds it. The engine (`workbench.core.training.train`, the bundled
+temp folder, unless PATH already holds it. The engine (`workbench.core.training.run.train`, the bundled
 backbone, or a tiny random BERT with --tiny) then trains a few steps on it in a fresh process with
 an empty `datasets` cache, so loading the CSV into Arrow is measured too. A thread in that process
 reads /proc/self/status every 20 ms: RssAnon is the process's own memory (what holding the table
@@ -148,7 +148,7 @@ def engine_child(config_path: str) -> int:
     from workbench.core.config import load_config
     from workbench.core.events import MessageLogged, RunFailed, RunFinished, RunStarted
     from workbench.core.libraries import load_engine_libraries
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     started = time.perf_counter()
     load_engine_libraries()

@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,21 +48,45 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compare import RT, _cpu, _splits  # noqa: E402
 
-ENGINE = "engine precision"  # the bf16 column of a setting that takes what `auto` picks
-SETTINGS = (  # name, batch size, grouped, word embedding (dense, sparse, trimmed, frozen), bf16, threads (0: all),
-    # compiled, fast dropout masks, last layer for the first token only
-    ("plain", 16, False, "dense", False, 0, False, False, False),
-    ("grouped", 16, True, "dense", False, 0, False, False, False),
-    ("batch 32", 32, True, "dense", False, 0, False, False, False),
-    ("bf16", 32, True, "dense", True, 0, False, False, False),
-    ("engine", 32, True, "dense", ENGINE, 0, False, False, False),
-    ("sparse word", 32, True, "sparse", ENGINE, 0, False, False, False),
-    ("trimmed vocab", 32, True, "trimmed", ENGINE, 0, False, False, False),
-    ("frozen word", 32, True, "frozen", ENGINE, 0, False, False, False),
-    ("fast dropout", 32, True, "sparse", ENGINE, 0, False, True, False),
-    ("first token", 32, True, "sparse", ENGINE, 0, False, True, True),
-    ("1 thread", 32, True, "dense", ENGINE, 1, False, False, False),
-    ("compiled", 32, True, "dense", ENGINE, 0, True, False, False),
+ENGINE = "engine precision"  # the bf16 of a setting that takes what `auto` picks
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    batch_size: int = 16
+    grouped: bool = False
+    word: str = "dense"  # the word embedding: dense, sparse, trimmed or frozen
+    bf16: bool | str = False  # or ENGINE
+    threads: int = 0  # 0: all
+    compiled: bool = False
+    fast_dropout: bool = False  # dropout masks drawn four to a random number
+    first_token: bool = False  # the last layer for the first token only
+
+    def then(self, name: str, **changes: object) -> Setting:
+        """This setting with `changes`, named `name`."""
+        return replace(self, name=name, **changes)
+
+
+PLAIN = Setting("plain")
+GROUPED = PLAIN.then("grouped", grouped=True)
+BATCH_32 = GROUPED.then("batch 32", batch_size=32)
+ENGINE_DEFAULTS = BATCH_32.then("engine", bf16=ENGINE)  # before sparse embeddings
+SPARSE_WORD = ENGINE_DEFAULTS.then("sparse word", word="sparse")
+FAST_DROPOUT = SPARSE_WORD.then("fast dropout", fast_dropout=True)
+SETTINGS = (
+    PLAIN,
+    GROUPED,
+    BATCH_32,
+    BATCH_32.then("bf16", bf16=True),
+    ENGINE_DEFAULTS,
+    SPARSE_WORD,
+    ENGINE_DEFAULTS.then("trimmed vocab", word="trimmed"),
+    ENGINE_DEFAULTS.then("frozen word", word="frozen"),
+    FAST_DROPOUT,
+    FAST_DROPOUT.then("first token", first_token=True),
+    ENGINE_DEFAULTS.then("1 thread", threads=1),
+    ENGINE_DEFAULTS.then("compiled", compiled=True),
 )
 EVAL_BATCHES = (64, 128, 256)
 
@@ -87,12 +112,12 @@ def main() -> int:
 
     logging.set_verbosity_error()  # the new head's "newly initialized" report, once per setting and round
 
-    from workbench.core.backbones import resolve_backbone
+    from workbench.core.model.backbones import resolve_backbone
     from workbench.core.config import BUNDLED_BACKBONE
-    from workbench.core.cpu_dropout import use_fast_dropout
-    from workbench.core.device import choose_precision
-    from workbench.core.first_token import use_first_token_layer
-    from workbench.core.sparse_embeddings import LazyAdamW, clip_grad_norm_
+    from workbench.core.training.speed.cpu_dropout import use_fast_dropout
+    from workbench.core.model.device import choose_precision
+    from workbench.core.training.speed.first_token import use_first_token_layer
+    from workbench.core.training.speed.sparse_embeddings import LazyAdamW, clip_grad_norm_
 
     path = resolve_backbone(BUNDLED_BACKBONE)
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -103,7 +128,7 @@ def main() -> int:
     in_train = sorted({i for ids in tokenizer(train_texts, truncation=True, max_length=128)["input_ids"] for i in ids})
     engine_bf16 = choose_precision("auto", AutoModelForSequenceClassification.from_pretrained(path, num_labels=2),
                                    32, 128)[0] == "bf16"
-    settings = [s for s in SETTINGS if s[0] not in args.skip.split(",")]
+    settings = [s for s in SETTINGS if s.name not in args.skip.split(",")]
 
     def batches(size: int, grouped: bool) -> list[dict]:
         generator = torch.Generator().manual_seed(0)
@@ -127,19 +152,19 @@ def main() -> int:
     all_threads = torch.get_num_threads()
     first_pass: dict[str, float] = {}  # compiled: seconds of the pass that compiles
 
-    def run(setting) -> float:
-        name, size, grouped, word, bf16, threads, compiled, fast_dropout, first_token = setting
-        bf16 = engine_bf16 if bf16 == ENGINE else bf16
+    def run(setting: Setting) -> float:
+        name, word, compiled = setting.name, setting.word, setting.compiled
+        bf16 = engine_bf16 if setting.bf16 == ENGINE else setting.bf16
         torch.manual_seed(0)
-        torch.set_num_threads(threads or all_threads)
+        torch.set_num_threads(setting.threads or all_threads)
         model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
-        data = batches(size, grouped)
+        data = batches(setting.batch_size, setting.grouped)
         model.get_input_embeddings().weight.requires_grad_(word != "frozen")
         model.get_input_embeddings().sparse = word == "sparse"
         if word == "trimmed":
             trim(model, data)
-        use_fast_dropout(model, fast_dropout)
-        use_first_token_layer(model, first_token)
+        use_fast_dropout(model, setting.fast_dropout)
+        use_first_token_layer(model, setting.first_token)
         sparse = word in ("sparse", "trimmed")
         optimizer = (LazyAdamW if sparse else torch.optim.AdamW)(
             [p for p in model.parameters() if p.requires_grad], lr=2e-5, weight_decay=0.01, fused=True)
@@ -175,14 +200,14 @@ def main() -> int:
                     model(**batch)
         return len(rows) / (time.perf_counter() - start)
 
-    best = {name: 0.0 for name, *_ in settings}
+    best = {setting.name: 0.0 for setting in settings}
     eval_model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
     eval_texts = pd.read_csv(splits.get("validation", splits["train"]))["text"].astype(str).tolist()[: args.eval_rows]
     eval_best = {(size, inference): 0.0 for size in EVAL_BATCHES for inference in (False, True)}
     for round_ in range(args.rounds):
         for setting in settings:
-            best[setting[0]] = max(best[setting[0]], run(setting))
-            print(f"round {round_ + 1}: {setting[0]} {best[setting[0]]:.1f} samples/s", file=sys.stderr, flush=True)
+            best[setting.name] = max(best[setting.name], run(setting))
+            print(f"round {round_ + 1}: {setting.name} {best[setting.name]:.1f} samples/s", file=sys.stderr, flush=True)
         for key in eval_best:
             eval_best[key] = max(eval_best[key], evaluate(*key, eval_model, eval_texts))
 

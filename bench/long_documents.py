@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.core.training import train
+from workbench.core.training.run import train
 from workbench.demo import demo_config
 
 PREAMBLE = ("This page collects what critics wrote about the film , in the order the reviews came in . "

@@ -44,7 +44,7 @@ def trained_run(tmp_path_factory, tiny_backbone_dir):
     """`trained_run(task)`: the folder of a finished tiny run of that task, trained once per session."""
     from tests.tiny_models import tiny_task_config
     from workbench.core.events import RunFinished
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     runs = {}
 

@@ -158,7 +158,7 @@ def write_squad_json(path: Path, paragraphs: int = 40, unanswerable: bool = Fals
 def finished_run(config: RunConfig) -> Path:
     """Train `config` and give its run folder; the run must finish."""
     from workbench.core.events import RunFinished
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     result = train(config)
     assert isinstance(result, RunFinished), result

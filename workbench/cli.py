@@ -98,9 +98,9 @@ def cmd_train(args) -> int:
     import signal
 
     from workbench.core.config import load_config
-    from workbench.core.control import RunControl
-    from workbench.core.distributed import is_main_process
-    from workbench.core.training import train
+    from workbench.core.training.control import RunControl
+    from workbench.core.training.distributed import is_main_process
+    from workbench.core.training.run import train
     from workbench.demo import demo_config
 
     if args.resume:
@@ -124,7 +124,7 @@ def cmd_train(args) -> int:
     signal.signal(signal.SIGTERM, stop)
     result = train(config, TerminalReporter(), control, resume_dir=args.resume)
     while args.retry_half_batch and isinstance(result, RunFailed) and result.out_of_memory and not control.stop_requested:
-        from workbench.core.memory import prepare_retry
+        from workbench.core.training.memory import prepare_retry
 
         config, resume = prepare_retry(result.run_dir, config)
         t = config.training
@@ -145,10 +145,10 @@ def cmd_compare(args) -> int:
     import signal
     from pathlib import Path
 
-    from workbench.core.compare import load_comparison, new_comparison, run_comparison
+    from workbench.core.compare.comparison import load_comparison, new_comparison, run_comparison
     from workbench.core.config import load_config
-    from workbench.core.control import RunControl
-    from workbench.core.variants import parse_variant
+    from workbench.core.training.control import RunControl
+    from workbench.core.compare.variants import parse_variant
 
     if args.resume:
         if args.config or args.variant:
@@ -174,7 +174,7 @@ def cmd_compare(args) -> int:
     signal.signal(signal.SIGTERM, stop)
     result = run_comparison(folder, ComparisonReporter(), control)
     try:
-        from workbench.ui.comparison_plot import save_comparison_plot
+        from workbench.ui.views.comparison_plot import save_comparison_plot
 
         save_comparison_plot(folder)
     except (ImportError, OSError) as exc:
@@ -203,7 +203,7 @@ def cmd_runs(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from workbench.core.export import export_run
+    from workbench.core.export.folder import export_run
 
     report = export_run(args.run_dir, args.output, onnx=args.onnx or args.int8, int8=args.int8, force=args.force,
                         progress=lambda text: print(text, file=sys.stderr), adapter=args.adapter)
@@ -214,7 +214,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from workbench.core.predict import predict_csv
+    from workbench.core.export.predict import predict_csv
 
     rows = predict_csv(args.model_dir, args.input, args.output, args.text_column, args.pair_column)
     print(f"Wrote {rows:,} predictions to {args.output}")
@@ -222,7 +222,7 @@ def cmd_predict(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from workbench.core.variants import PRESETS
+    from workbench.core.compare.variants import PRESETS
 
     parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
     parser.add_argument("--self-test", action="store_true", help="open the window offscreen, train a few steps on "

@@ -3,10 +3,10 @@
 from transformers import pipeline
 
 from tests.tiny_models import write_sentiment_csv
-from workbench.core.backbones import backbone_info
+from workbench.core.model.backbones import backbone_info
 from workbench.core.config import BUNDLED_BACKBONE, RunConfig
 from workbench.core.events import RunFinished
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 
 def test_bundled_backbone_facts():

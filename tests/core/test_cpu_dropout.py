@@ -10,11 +10,11 @@ from transformers import AutoModelForSequenceClassification
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
 from tests.core.test_training import Recorder
-from workbench.core.cpu_dropout import (ATTENTION, FastDropout, choose_dropout_masks, dropped_attention, fast_dropout,
+from workbench.core.training.speed.cpu_dropout import (ATTENTION, FastDropout, choose_dropout_masks, dropped_attention, fast_dropout,
                                         keep_mask, use_fast_dropout)
-from workbench.core.device import _cpu_name
+from workbench.core.model.device import _cpu_name
 from workbench.core.events import MessageLogged, RunFinished
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 
 def tiny_classifier(path, **dropouts):

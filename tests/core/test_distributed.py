@@ -80,7 +80,7 @@ def test_bad_data_fails_on_both_ranks_with_the_sentence(tmp_path, tiny_backbone_
 
 def test_accumulated_steps_log_a_batch_mean_loss(tiny_config):
     """The heads' losses are batch means, so Trainer must divide them by the accumulation steps."""
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     tiny_config.training.max_steps = 1
     tiny_config.training.gradient_accumulation_steps = 4

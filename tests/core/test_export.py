@@ -15,8 +15,8 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.errors import WorkbenchError
-from workbench.core.export import export_run
-from workbench.core.predict import Predictor
+from workbench.core.export.folder import export_run
+from workbench.core.export.predict import Predictor
 
 # Punctuation glued to words and an unknown word ("zorro") exercise how the pipeline splits words.
 # A row of the multi-label CSV with neither label ("film", "story"): scores differ whichever label the tiny model learns.
@@ -49,7 +49,7 @@ def learned_run(tmp_path_factory, tiny_backbone_dir):
     """`learned_run(task)`: a tiny run trained long enough (300 steps, about two seconds) to tell inputs apart,
     so scores differ from row to row and the token model finds entities of several types."""
     from tests.tiny_models import tiny_task_config
-    from workbench.core.training import train
+    from workbench.core.training.run import train
 
     runs = {}
 
@@ -176,7 +176,7 @@ def test_a_run_without_a_model_cannot_be_exported(tmp_path):
 
 
 def test_the_model_card_names_what_a_preset_froze(trained_run, tmp_path):
-    from workbench.core.model_card import model_card
+    from workbench.core.export.model_card import model_card
 
     run_dir = shutil.copytree(trained_run("token"), tmp_path / "run", ignore=shutil.ignore_patterns("checkpoints"))
     config = json.loads((run_dir / "config.json").read_text())

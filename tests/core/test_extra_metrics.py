@@ -8,9 +8,9 @@ import pytest
 from tests.tiny_models import tiny_task_config
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunFailed, RunFinished
-from workbench.core.extra_metrics import extra_metric_values, load_extra_metric
+from workbench.core.evaluation.extra_metrics import extra_metric_values, load_extra_metric
 from workbench.core.runs import EVENTS_FILE
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 MODULE = '''
 import datasets

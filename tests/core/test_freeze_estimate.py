@@ -1,14 +1,14 @@
 import pytest
 
 from workbench.core.config import BackboneConfig, TaskConfig
-from workbench.core.freeze_estimate import estimate_savings
-from workbench.core.freezing import (
+from workbench.core.model.freeze_estimate import estimate_savings
+from workbench.core.model.freezing import (
     LayerNode,
     apply_freeze,
     build_layer_tree,
     preset_frozen,
 )
-from workbench.core.heads import load_model
+from workbench.core.model.heads import load_model
 
 
 def node(path: str, own: int = 0, children: tuple[LayerNode, ...] = (), head: bool = False) -> LayerNode:

@@ -2,14 +2,14 @@ import pytest
 
 from workbench.core.config import BackboneConfig, TaskConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.freezing import (
+from workbench.core.model.freezing import (
     apply_freeze,
     build_layer_tree,
     encoder_layers,
     preset_frozen,
     trainable_under,
 )
-from workbench.core.heads import load_model
+from workbench.core.model.heads import load_model
 
 
 @pytest.fixture(params=["single_label", "token"])

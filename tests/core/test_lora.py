@@ -14,15 +14,15 @@ from transformers import AutoModelForSequenceClassification, AutoModelForTokenCl
 from tests.tiny_models import tiny_task_config
 from workbench.cli import main
 from workbench.core.config import BackboneConfig, LoraConfig, RunConfig, TaskConfig
-from workbench.core.control import RunControl
+from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted
-from workbench.core.export import export_run
-from workbench.core.freezing import apply_freeze, build_layer_tree
-from workbench.core.heads import load_model
-from workbench.core.lora import adapter_targets, check_targets, lora_trainable, wrap_with_lora
+from workbench.core.export.folder import export_run
+from workbench.core.model.freezing import apply_freeze, build_layer_tree
+from workbench.core.model.heads import load_model
+from workbench.core.model.lora import adapter_targets, check_targets, lora_trainable, wrap_with_lora
 from workbench.core.runs import read_events
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 TEXTS = ["the movie was very good", "the plot was awful and bad", "john visited paris .", "it was not so nice"]
 
@@ -248,7 +248,7 @@ def test_a_token_classification_lora_run(tmp_path, tiny_backbone_dir):
 
 
 def test_the_model_card_says_lora(lora_run):
-    from workbench.core.model_card import model_card
+    from workbench.core.export.model_card import model_card
 
     assert ("- **LoRA:** rank 8, alpha 16, dropout 0.1 on `query`, `value` outside the frozen layers, merged into "
             "these weights") in model_card(lora_run).splitlines()

@@ -8,8 +8,8 @@ from workbench.core.config import ConfigError, DataConfig, RunConfig, TaskConfig
 from workbench.core.data import prepare
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import MessageLogged, RunFinished
-from workbench.core.losses import build_loss, class_weights, cross_entropy, focal_loss, multi_label_loss
-from workbench.core.training import train
+from workbench.core.training.losses import build_loss, class_weights, cross_entropy, focal_loss, multi_label_loss
+from workbench.core.training.run import train
 
 LOGITS = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
 LABELS = torch.tensor([0, 1])

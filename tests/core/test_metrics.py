@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from workbench.core.metrics import (
+from workbench.core.tasks.scores import (
     classification_metrics,
     multilabel_metrics,
     token_metrics,

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export import validation_rows
-from workbench.core.onnx_export import OnnxModel, check_parity, export_onnx
-from workbench.core.predict import SavedModel
+from workbench.core.export.folder import validation_rows
+from workbench.core.export.onnx import OnnxModel, check_parity, export_onnx
+from workbench.core.export.predict import SavedModel
 
 TASKS = ["single_label", "pair", "multi_label", "token"]
 
@@ -17,8 +17,8 @@ TASKS = ["single_label", "pair", "multi_label", "token"]
 def pytorch_model(saved):
     from transformers import AutoTokenizer
 
-    from workbench.core.encoding import PaddingCollator
-    from workbench.core.heads import auto_class
+    from workbench.core.data.encoding import PaddingCollator
+    from workbench.core.model.heads import auto_class
 
     tokenizer = AutoTokenizer.from_pretrained(saved.path)
     return auto_class(saved.task).from_pretrained(saved.path).eval(), tokenizer, PaddingCollator(tokenizer, saved.task)

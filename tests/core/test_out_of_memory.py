@@ -10,9 +10,9 @@ from tests.memory_faults import memory_that_fits
 from workbench.cli import main
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunFailed, RunFinished
-from workbench.core.memory import half_batch, is_out_of_memory, out_of_memory_sentence, prepare_retry
+from workbench.core.training.memory import half_batch, is_out_of_memory, out_of_memory_sentence, prepare_retry
 from workbench.core.runs import read_events, read_status, run_config
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 
 def test_a_run_out_of_memory_stops_cleanly_with_its_checkpoint(tiny_config):

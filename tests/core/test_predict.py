@@ -9,7 +9,7 @@ import pytest
 
 from tests.tiny_models import write_sentiment_csv
 from workbench.core.errors import WorkbenchError
-from workbench.core.predict import Predictor, predict_csv
+from workbench.core.export.predict import Predictor, predict_csv
 
 
 def write_rows(path, header, rows):

@@ -4,7 +4,7 @@ import pytest
 
 from tests.core.test_predict import read_rows
 from workbench.core.errors import WorkbenchError
-from workbench.core.predict import Predictor, predict_csv
+from workbench.core.export.predict import Predictor, predict_csv
 
 
 @pytest.mark.parametrize("codec", ["cp1252", "utf-16", "utf-8-sig"])

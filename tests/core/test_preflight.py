@@ -3,7 +3,7 @@ import math
 import pytest
 
 from workbench.core.config import DataConfig
-from workbench.core.preflight import (
+from workbench.core.data.preflight import (
     PreflightReport,
     class_weight_suggestion,
     duplicate_count,

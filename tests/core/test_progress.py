@@ -6,7 +6,7 @@ import pytest
 
 from tests.core.test_training import Recorder
 from workbench.core.events import MessageLogged, ProgressReported, RunFinished, StepLogged
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 
 def test_progress_carries_each_optimizer_steps_loss(tiny_config):

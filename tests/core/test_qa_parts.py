@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from tests.tiny_models import build_tiny_backbone
-from workbench.core.data.squad import looks_like_squad, place_answer, read_squad
+from workbench.core.data.squad import looks_like_squad, read_squad
+from workbench.core.tasks.qa_columns import place_answer
 from workbench.core.errors import WorkbenchError
-from workbench.core.qa_metrics import exact_match, normalize_answer, squad_scores, token_f1
-from workbench.core.qa_windows import best_answers, encode_windows
+from workbench.core.tasks.qa_scores import exact_match, normalize_answer, squad_scores, token_f1
+from workbench.core.tasks.qa_windows import best_answers, encode_windows
 
 CONTEXT = "john visited paris. mary works for acme corp in london."
 
@@ -235,7 +236,7 @@ def test_a_split_whose_answers_are_all_missing_is_one_sentence(tmp_path):
 
 def test_preflight_names_the_questions_left_out(tmp_path, tiny_backbone_dir):
     from workbench.core.config import DataConfig
-    from workbench.core.preflight import preflight_warnings, run_preflight
+    from workbench.core.data.preflight import preflight_warnings, run_preflight
 
     path = tmp_path / "qa.jsonl"
     lines = [{"question": "who works for acme?", "context": CONTEXT, "answer": "mary"}] * 9

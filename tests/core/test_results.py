@@ -11,9 +11,9 @@ import pytest
 from tests.tiny_models import tiny_run_config, write_ner_conll, write_sentiment_csv
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import MessageLogged, RunFinished
-from workbench.core.results import SplitResults, available_splits, rows_path, summary_path
-from workbench.core.spans import Span, tag_spans
-from workbench.core.training import train
+from workbench.core.evaluation.results import SplitResults, available_splits, rows_path, summary_path
+from workbench.core.tasks.spans import Span, tag_spans
+from workbench.core.training.run import train
 
 LONG_SENTENCE = "john visited paris and london and berlin and mary met smith at acme corp".split()
 
@@ -92,8 +92,9 @@ def test_results_hold_the_saved_models_probabilities_per_row(single_label_run):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from workbench.core.data import prepare
-    from workbench.core.encoding import PaddingCollator, encode_splits
-    from workbench.core.inference import probabilities, row_logits
+    from workbench.core.data.encoding import PaddingCollator, encode_splits
+    from workbench.core.tasks import probabilities
+    from workbench.core.tasks.batches import row_logits
 
     config, run_dir, _, _ = single_label_run
     data = prepare(config.data, "single_label")
@@ -207,7 +208,7 @@ def test_tag_spans_read_iob2_like_seqeval():
 
 def test_token_results_are_per_word_with_cut_off_words_unpredicted(token_run):
     from workbench.core.data import prepare
-    from workbench.core.training import run_config
+    from workbench.core.training.run import run_config
 
     run_dir, final = token_run
     results = SplitResults.load(run_dir, "validation")
@@ -257,8 +258,8 @@ def test_a_word_without_sub_tokens_is_left_unpredicted(token_run, tmp_path):
     import datasets
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from workbench.core.encoding import encode_splits
-    from workbench.core.evaluation import write_results
+    from workbench.core.data.encoding import encode_splits
+    from workbench.core.evaluation.results import write_results
 
     run_dir, _ = token_run
     names = SplitResults.load(run_dir, "validation").label_names

@@ -1,4 +1,4 @@
-"""Training length and learning rate sized to the data (workbench.core.schedule), and a real run
+"""Training length and learning rate sized to the data (workbench.core.training.schedule), and a real run
 that trains for the planned length."""
 
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 from workbench.core.config import TrainingConfig
 from workbench.core.events import MessageLogged, RunFinished, RunStarted
 from workbench.core.runs import read_status
-from workbench.core.schedule import MAX_EPOCHS, plan_training
-from workbench.core.training import train
+from workbench.core.training.schedule import MAX_EPOCHS, plan_training
+from workbench.core.training.run import train
 
 
 def test_a_small_set_gets_enough_steps_and_keeps_the_best():

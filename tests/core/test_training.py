@@ -8,7 +8,7 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
-from workbench.core.control import RunControl
+from workbench.core.training.control import RunControl
 from workbench.core.events import (
     CheckpointSaved,
     EvalFinished,
@@ -20,7 +20,7 @@ from workbench.core.events import (
     StepLogged,
 )
 from workbench.core.runs import list_runs, read_events, read_status
-from workbench.core.training import train
+from workbench.core.training.run import train
 
 
 class Recorder(list):
@@ -246,7 +246,7 @@ def test_killed_process_resumes_from_its_last_complete_checkpoint(tiny_config, t
 
 
 def test_bf16_trains_on_a_cpu_that_has_it_and_falls_back_to_fp32_elsewhere(tiny_config):
-    from workbench.core.device import cpu_supports_bf16
+    from workbench.core.model.device import cpu_supports_bf16
 
     tiny_config.training.precision = "bf16"
     tiny_config.training.max_steps = 4

@@ -9,15 +9,15 @@ from safetensors.torch import load_file
 from tests.core.test_training import Recorder
 from tests.tiny_models import build_tiny_backbone
 from workbench.core.config import ConfigError, FreezeConfig, RunConfig
-from workbench.core.control import RunControl
+from workbench.core.training.control import RunControl
 from workbench.core.events import (
     LayersUnfrozen, MessageLogged, ProgressReported, RunFailed, RunFinished, event_from_dict, event_to_dict,
 )
-from workbench.core.freezing import build_layer_tree
-from workbench.core.heads import load_model
+from workbench.core.model.freezing import build_layer_tree
+from workbench.core.model.heads import load_model
 from workbench.core.runs import read_events
-from workbench.core.training import train
-from workbench.core.unfreezing import plan_unfreezing
+from workbench.core.training.run import train
+from workbench.core.training.unfreezing import plan_unfreezing
 
 LAYERS = ("bert.encoder.layer.1", "bert.encoder.layer.0", "bert.embeddings")
 

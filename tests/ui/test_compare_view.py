@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import points, stop_if_running
-from workbench.core.compare import load_comparison
+from workbench.core.compare.comparison import load_comparison
 from workbench.core.events import ComparisonFinished, ProgressReported, VariantEvent
 from workbench.core.runs import read_status
 from workbench.ui.main_window import MainWindow

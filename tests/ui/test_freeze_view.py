@@ -4,8 +4,8 @@ from PySide6.QtWidgets import QPushButton, QTreeView
 
 from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_page, tiny_backbone  # noqa: F401
 from workbench.core.config import RunConfig, TaskConfig
-from workbench.core.freezing import apply_freeze
-from workbench.core.heads import load_model
+from workbench.core.model.freezing import apply_freeze
+from workbench.core.model.heads import load_model
 from workbench.ui.views.freeze_view import FreezeView
 
 pytestmark = pytest.mark.usefixtures("idle_pool")

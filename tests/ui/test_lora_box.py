@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QTreeView
 
 from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_page, tiny_backbone  # noqa: F401
 from workbench.core.config import LoraConfig, RunConfig
-from workbench.core.freezing import apply_freeze, build_layer_tree
-from workbench.core.heads import load_model
-from workbench.core.lora import check_targets, wrap_with_lora
+from workbench.core.model.freezing import apply_freeze, build_layer_tree
+from workbench.core.model.heads import load_model
+from workbench.core.model.lora import check_targets, wrap_with_lora
 from workbench.ui.qmodels.layer_tree_model import LORA
 from workbench.ui.views.freeze_view import FreezeView
 
@@ -108,7 +108,7 @@ def test_show_config_restores_the_lora_settings_quietly(qtbot, view, config):
 
 def test_the_export_dialog_offers_the_adapter_of_a_lora_run_only(qtbot, trained_run, tmp_path, tiny_backbone_dir):
     from tests.tiny_models import tiny_run_config
-    from workbench.core.training import train
+    from workbench.core.training.run import train
     from workbench.ui.views.export_dialog import ExportDialog
 
     plain = ExportDialog(trained_run("single_label"))

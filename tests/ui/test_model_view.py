@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton
 
 from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
-from workbench.core.backbones import backbone_info
+from workbench.core.model.backbones import backbone_info
 from workbench.core.config import BUNDLED_BACKBONE, RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.ui.views.model_view import ModelView

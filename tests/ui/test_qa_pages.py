@@ -9,11 +9,12 @@ from PySide6.QtWidgets import QComboBox, QLabel
 from tests.tiny_models import tiny_task_config, write_squad_json
 from tests.ui.pages_fixtures import WAIT_MS, config_on, data_view, idle_pool, tiny_backbone  # noqa: F401
 from workbench.core.events import RunFinished
-from workbench.core.predict import Predictor
-from workbench.core.results import SplitResults
-from workbench.core.training import train
+from workbench.core.export.predict import Predictor
+from workbench.core.evaluation.results import SplitResults
+from workbench.core.training.run import train
 from workbench.demo import DEMO_SQUAD, demo_config
-from workbench.ui.views.answer_html import ANSWER_TYPES, BOTH, NO_ANSWER, PREDICTED, TRUE, highlight_answers
+from workbench.ui.qmodels.results_models import NO_ANSWER
+from workbench.ui.views.answer_html import ANSWER_TYPES, BOTH, PREDICTED, TRUE, highlight_answers
 from workbench.ui.views.entity_html import type_colour
 from workbench.ui.views.model_view import ModelView
 from workbench.ui.views.results_view import ResultsView

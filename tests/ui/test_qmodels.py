@@ -9,8 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from tests.ui.pages_fixtures import tiny_backbone  # noqa: F401
 from workbench.core.config import BackboneConfig, TaskConfig
-from workbench.core.freezing import apply_freeze, build_layer_tree, count_parameters
-from workbench.core.heads import load_model
+from workbench.core.model.freezing import apply_freeze, build_layer_tree, count_parameters
+from workbench.core.model.heads import load_model
 from workbench.ui.qmodels.layer_tree_model import NAME, TRAINABLE, LayerTreeModel
 from workbench.ui.qmodels.table_model import FrameTableModel
 

@@ -8,9 +8,9 @@ from tests.ui.pages_fixtures import WAIT_MS, config_on, idle_pool, shown_freeze_
 from tests.ui.test_train_view import RUN_TIMEOUT_MS, click
 from workbench.core.config import RunConfig
 from workbench.core.events import LayersUnfrozen, RunFinished, StepLogged
-from workbench.core.freezing import build_layer_tree
-from workbench.core.heads import load_model
-from workbench.core.layer_rates import layer_rates, node_ranges
+from workbench.core.model.freezing import build_layer_tree
+from workbench.core.model.heads import load_model
+from workbench.core.training.layer_rates import layer_rates, node_ranges
 from workbench.ui.qmodels.layer_tree_model import JOINS, RATE, LayerTreeModel
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.views.freeze_view import FreezeView

@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtCore import Qt
 
-from workbench.core.results import SplitResults
+from workbench.core.evaluation.results import SplitResults
 from workbench.ui.views.results_view import ResultsView
 
 WAIT_MS = 60_000

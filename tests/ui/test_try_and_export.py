@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from workbench.core.predict import Predictor
+from workbench.core.export.predict import Predictor
 from workbench.ui.views.export_dialog import ExportDialog
 from workbench.ui.views.try_view import TryView
 

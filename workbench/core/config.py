@@ -173,7 +173,7 @@ class LoraConfig:
 @dataclass
 class TrainingConfig:
     """`learning_rate` and `epochs` left empty (None) are sized to the backbone and the data
-    (workbench.core.schedule); `max_steps` above 0 overrides the epochs."""
+    (workbench.core.training.schedule); `max_steps` above 0 overrides the epochs."""
 
     learning_rate: float | None = None
     """The peak learning rate. Empty: sized to the backbone (1e-4 up to 512 wide, such as the bundled

@@ -100,7 +100,7 @@ class RunFinished:
 class RunFailed:
     message: str
     run_dir: str | None = None
-    out_of_memory: bool = False  # a retry at half the batch size may fit (workbench.core.memory)
+    out_of_memory: bool = False  # a retry at half the batch size may fit (workbench.core.training.memory)
     kind: str = "failed"
 
 
@@ -122,7 +122,7 @@ def event_from_dict(raw: dict[str, Any]) -> Event:
     return cls(**raw)
 
 
-# A comparison: variants of one run config trained one after another (workbench.core.compare).
+# A comparison: variants of one run config trained one after another (workbench.core.compare.comparison).
 
 @dataclass(frozen=True)
 class ComparisonStarted:

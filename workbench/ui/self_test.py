@@ -51,7 +51,7 @@ def run_self_test(runs_root: str | Path | None = None) -> int:
 def _self_test(runs_root: Path, tmp: Path) -> dict[str, float]:
     from workbench.core.errors import WorkbenchError
     from workbench.core.events import RunFinished
-    from workbench.core.export import export_run
+    from workbench.core.export.folder import export_run
     from workbench.demo import DEMO_CSV, demo_config
     from workbench.ui.app import application, collect_garbage_on_ui_thread
     from workbench.ui.main_window import MainWindow
@@ -121,7 +121,7 @@ def _compare_with_pipeline(model_dir: Path, export: Path, texts: list[str]) -> N
     """The export, loaded as any transformers user would, must give the app's predictions."""
     from transformers import pipeline
 
-    from workbench.core.predict import Predictor
+    from workbench.core.export.predict import Predictor
 
     ours = Predictor.load(model_dir).predict(texts)
     theirs = pipeline("text-classification", model=str(export), device="cpu")(texts)

@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from workbench.core.config import RunConfig
-from workbench.core.control import RunControl
+from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import Event, ProgressReported, RunFailed, VariantEvent
 
@@ -86,7 +86,7 @@ class TrainingWorker(QObject):
         from_dir = str(resume_dir) if resume_dir else None
 
         def job(sink, control):
-            from workbench.core.training import train
+            from workbench.core.training.run import train
 
             return train(config, sink, control, resume_dir=from_dir)
 
@@ -95,7 +95,7 @@ class TrainingWorker(QObject):
     def start_comparison(self, folder: str | Path) -> None:
         """Run the comparison in `folder` (its variants not finished); `finished` carries ComparisonFinished."""
         def job(sink, control):
-            from workbench.core.compare import run_comparison
+            from workbench.core.compare.comparison import run_comparison
 
             return run_comparison(folder, sink, control)
 

@@ -1,5 +1,5 @@
 """SQuAD-format question answering files: the nested JSON of v1.1 and v2.0 flattened to one row a
-question, and answers placed in their context when a flat file gives the answer text alone.
+question.
 
 Rows have the columns of the Hub's `squad` datasets: `id`, `title`, `context`, `question` and
 `answers` ({"text": [...], "answer_start": [...]}, empty lists for a v2.0 question with no answer).
@@ -16,15 +16,8 @@ import datasets
 
 from workbench.core.data.generated import generate
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks.qa_columns import FEATURES
 
-FEATURES = datasets.Features({
-    "id": datasets.Value("string"),
-    "title": datasets.Value("string"),
-    "context": datasets.Value("string"),
-    "question": datasets.Value("string"),
-    "answers": {"text": datasets.List(datasets.Value("string")),
-                "answer_start": datasets.List(datasets.Value("int32"))},
-})
 _SQUAD_START = re.compile(r'^\s*\{\s*"(version|data)"\s*:')
 
 
@@ -84,14 +77,3 @@ def read_squad(files: list[Path], shown: list[str]) -> datasets.Dataset:
     """One row per question from SQuAD v1.1 / v2.0 JSON files (v2.0's `is_impossible` questions get no
     answers); a broken article, paragraph or question is named by its position and the file in `shown`."""
     return generate("squad", _questions, FEATURES, [str(path) for path in files], shown)
-
-
-def place_answer(context: str, text: str) -> tuple[int, str] | None:
-    """Where `text` is in `context`, as (start, the text as the context spells it): its first exact
-    occurrence, else the first ignoring case and runs of whitespace; None when it is not there."""
-    exact = context.find(text)
-    if exact >= 0:
-        return exact, text
-    words = text.split()
-    loose = re.search(r"\s+".join(map(re.escape, words)), context, flags=re.IGNORECASE) if words else None
-    return (loose.start(), loose.group()) if loose else None

@@ -3,7 +3,7 @@
 Rows flow through a task in three forms: *prepared* rows (the standard columns of
 `workbench.core.data.prepare`), *encoded* rows (the model's inputs plus `labels` and `length`, and
 `example`, the prepared row a window belongs to, for tasks that cut a row into windows), and per-row
-*logits* from `workbench.core.inference.row_logits`.
+*logits* from `workbench.core.tasks.batches.row_logits`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from workbench.core.tasks.logits import first_output, softmax
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from workbench.core.config import DataConfig, TaskConfig
-    from workbench.core.extra_metrics import ExtraMetric
-    from workbench.core.predict import Prediction
+    from workbench.core.tasks.prediction import Prediction
+
+# further scores beside the built-in ones (training.extra_metrics): (preds, labels, keys taken) ->
+# {key: value}, from what `metric_preds` gives; each task's `metric_inputs` turns them into the
+# predictions and references `evaluate` modules take
+ExtraScores = Callable[[Any, Any, set], dict]
 
 # columns of encoded rows that are bookkeeping, not model inputs: the collator drops them
 BOOKKEEPING = ("length", "example", "offsets", "context", "answers", "id", "question")
@@ -33,10 +38,6 @@ class Encoder:
     function: Callable
     options: dict[str, Any] = field(default_factory=dict)
     with_indices: bool = False
-
-
-def first_output(logits):
-    return logits[0] if isinstance(logits, tuple) else logits
 
 
 class Task:
@@ -54,6 +55,11 @@ class Task:
     count_column = "labels"  # the prepared column `count_labels` reads
     label_columns: list[str] | None = None  # the Trainer's label_names; None: what it finds in the model
     output_names: tuple[str, ...] = ("logits",)  # what the model returns, as the ONNX export names it
+    tagged = False  # rows carry one tag per token (BIO checks, entity counts)
+    multi_hot = False  # labels are multi-hot rows (multi_label), not class ids
+    one_class_per_row = False  # each row has exactly one class (class weights are the remedy for imbalance)
+    windows = "never"  # long texts: "never" read in windows (truncated), "optional" (task.windows), "always"
+    result_form = "classes"  # what a results line holds: "classes", "label_sets", "tags" or "answers"
 
     # the model
 
@@ -125,10 +131,9 @@ class Task:
         """`predictions` and `references` for `evaluate` modules (training.extra_metrics)."""
         return preds.tolist(), labels.tolist()
 
-    def compute_metrics(self, label_names: list[str], extras: Sequence[ExtraMetric] = (),
+    def compute_metrics(self, label_names: list[str], extra: ExtraScores | None = None,
                         encoded=None) -> Callable:
-        """Trainer's `compute_metrics` for one encoded split: the built-in metrics and `extras` beside them."""
-        from workbench.core.extra_metrics import extra_metric_values
+        """Trainer's `compute_metrics` for one encoded split: the built-in metrics and `extra`'s beside them."""
 
         def compute(eval_pred) -> dict[str, float]:
             preds, labels = eval_pred.predictions, eval_pred.label_ids
@@ -136,8 +141,8 @@ class Task:
                 preds = preds[0]
             preds = self.metric_preds(preds)
             out = self.metrics(preds, labels, label_names)
-            if extras:
-                out.update(extra_metric_values(list(extras), self.name, preds, labels, set(out)))
+            if extra is not None:
+                out.update(extra(preds, labels, set(out)))
             return out
 
         return compute
@@ -159,8 +164,6 @@ class Task:
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         """Class probabilities from logits (a softmax over the last axis)."""
-        from workbench.core.inference import softmax
-
         return softmax(logits)
 
     def unlearned_cause(self, data: DataConfig) -> str:

@@ -15,6 +15,8 @@ class MultiLabel(SequenceTask):
     title = "multi-label text classification"
     problem_type = "multi_label_classification"
     multi_hot = True
+    one_class_per_row = False
+    result_form = "label_sets"
     chance_key, chance_name = "validation_f1_micro", "micro-F1"
     pooling = "max"  # a label that any window of a text finds
 
@@ -32,17 +34,17 @@ class MultiLabel(SequenceTask):
         return batch
 
     def metric_preds(self, preds):
-        from workbench.core.inference import sigmoid
+        from workbench.core.tasks.logits import sigmoid
 
         return sigmoid(preds)
 
     def probabilities(self, logits):
-        from workbench.core.inference import sigmoid
+        from workbench.core.tasks.logits import sigmoid
 
         return sigmoid(logits)
 
     def metrics(self, preds, labels, label_names):
-        from workbench.core.metrics import multilabel_metrics
+        from workbench.core.tasks.scores import multilabel_metrics
 
         return multilabel_metrics(labels, preds, THRESHOLD)
 
@@ -59,7 +61,7 @@ class MultiLabel(SequenceTask):
         return {"labels": [i for i, on in enumerate(record["labels"]) if on >= 0.5]}
 
     def predict(self, predictor, texts, pairs):
-        from workbench.core.predict import Prediction
+        from workbench.core.tasks.prediction import Prediction
 
         out = []
         for p in super().predict(predictor, texts, pairs):

@@ -1,6 +1,6 @@
 """Extractive question answering: the answer is a span of the context, found by a start and an end
 head over its tokens (`AutoModelForQuestionAnswering`). Contexts are cut into overlapping windows
-(`qa_windows`); scores are SQuAD's exact match and F1 (`qa_metrics`), plus no-answer accuracy when
+(`qa_windows`); scores are SQuAD's exact match and F1 (`qa_scores`), plus no-answer accuracy when
 the data has unanswerable questions (SQuAD v2.0), which the model then learns to answer with nothing.
 
 A model trained on such data says so in its config.json (`task_specific_params`), so that its
@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from workbench.core.long_documents import window_stride
+from workbench.core.tasks.windows import window_stride
 from workbench.core.tasks.base import Encoder, Task
 
 PIPELINE = "question-answering"
@@ -32,6 +32,8 @@ class QuestionAnswering(Task):
     prediction_columns = ("answer", "answer_start", "score")
     input_columns = ("question", "context")
     uses_labels = False
+    windows = "always"
+    result_form = "answers"
     label_columns = ["start_positions", "end_positions"]
     count_column = "answers"
     output_names = ("start_logits", "end_logits")
@@ -56,7 +58,7 @@ class QuestionAnswering(Task):
         model.config.task_specific_params = {PIPELINE: params}
 
     def plan(self, raw, config):
-        from workbench.core.data.qa_prepare import qa_plan
+        from workbench.core.tasks.qa_columns import qa_plan
 
         return qa_plan(raw, config)
 
@@ -75,7 +77,7 @@ class QuestionAnswering(Task):
         return pc.binary_join_element_wise(table["question"], table["context"], "\n")
 
     def encoder(self, task, max_length):
-        from workbench.core.qa_windows import encode_windows
+        from workbench.core.tasks.qa_windows import encode_windows
 
         return Encoder(encode_windows, {"max_length": max_length, "stride": window_stride(task.stride, max_length)},
                        with_indices=True)
@@ -83,20 +85,18 @@ class QuestionAnswering(Task):
     def reduce_logits(self, logits):
         return logits  # (start logits, end logits): answers are read from both
 
-    def compute_metrics(self, label_names, extras=(), encoded=None):
-        from workbench.core.qa_windows import window_logits
+    def compute_metrics(self, label_names, extra=None, encoded=None):
+        from workbench.core.tasks.qa_windows import window_logits
 
         rows = encoded.select_columns(["example", "offsets", "context", "answers", "length"]).to_list()
 
         def compute(eval_pred):
-            from workbench.core.extra_metrics import extra_metric_values
-
             start, end = eval_pred.predictions
             logits = window_logits(np.asarray(start), np.asarray(end), [row["length"] for row in rows])
             answers = self._answers(logits, rows, allow_empty=_any_unanswerable(rows))
             out = _scores(answers, rows)
-            if extras:
-                out.update(extra_metric_values(list(extras), self.name, *_squad_inputs(answers, rows), set(out)))
+            if extra is not None:
+                out.update(extra(*_squad_inputs(answers, rows), set(out)))
             return out
 
         return compute
@@ -109,7 +109,7 @@ class QuestionAnswering(Task):
 
     def _answers(self, logits, rows, allow_empty: bool, top_k: int = 1) -> dict[int, list]:
         """Each question's best answers (by its `example` index) over its windows."""
-        from workbench.core.qa_windows import best_answers
+        from workbench.core.tasks.qa_windows import best_answers
 
         windows = defaultdict(list)
         for row, row_logits in zip(rows, logits):
@@ -127,7 +127,7 @@ class QuestionAnswering(Task):
         return validation_counts.get("unanswerable", 0) / max(validation_rows, 1), "answering nothing"
 
     def result_lines(self, records, rows, logits, tokenizer, label_names):
-        from workbench.core.qa_metrics import exact_match, token_f1
+        from workbench.core.tasks.qa_scores import exact_match, token_f1
 
         answers = self._answers(logits, rows, allow_empty=any(not r["answers"]["text"] for r in records))
         lines = []
@@ -144,11 +144,11 @@ class QuestionAnswering(Task):
     def predict(self, predictor, texts, pairs):
         """Answers to questions (`texts`) in contexts (`pairs`), in the windows the model was trained on
         (its task_specific_params), else in the pipeline's default ones."""
-        from workbench.core.encoding import PaddingCollator
+        from workbench.core.tasks.batches import TaskCollator
         from workbench.core.errors import WorkbenchError
-        from workbench.core.inference import row_logits
-        from workbench.core.predict import Prediction
-        from workbench.core.qa_windows import encode_windows
+        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.prediction import Prediction
+        from workbench.core.tasks.qa_windows import encode_windows
 
         if pairs is None:
             raise WorkbenchError("A question-answering model needs a context for each question.")
@@ -158,7 +158,7 @@ class QuestionAnswering(Task):
         windows = encode_windows({"question": texts, "context": pairs}, list(range(len(texts))), predictor.tokenizer,
                                  max_length, stride, labelled=False)
         rows = [{name: values[i] for name, values in windows.items()} for i in range(len(windows["input_ids"]))]
-        logits = row_logits(predictor.model, rows, PaddingCollator(predictor.tokenizer, self.name))
+        logits = row_logits(predictor.model, rows, TaskCollator(predictor.tokenizer, self))
         found = self._answers(logits, rows, allow_empty=bool(params.get("handle_impossible_answer")), top_k=TOP_ANSWERS)
         return [Prediction(found[i][0].text, found[i][0].score, {}, answers=found[i]) for i in range(len(texts))]
 
@@ -197,7 +197,7 @@ def _squad_inputs(answers: dict[int, list], rows) -> tuple[list[dict], list[dict
 
 
 def _scores(answers: dict[int, list], rows) -> dict[str, float]:
-    from workbench.core.qa_metrics import squad_scores
+    from workbench.core.tasks.qa_scores import squad_scores
 
     truths = {row["example"]: row["answers"]["text"] for row in rows}
     order = sorted(answers)

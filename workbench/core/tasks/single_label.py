@@ -1,7 +1,7 @@
 """Single-label text classification: one class per text, a [CLS] head with a softmax over the classes.
 
 `SequenceTask` holds what the sentence-level tasks share (single_label, pair, multi_label): they
-encode texts the same way (whole up to max_length, or in windows: `long_documents`), evaluation keeps
+encode texts the same way (whole up to max_length, or in windows: `windows`), evaluation keeps
 their logits, and a result line holds a row's text and its class probabilities.
 """
 
@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.long_documents import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
-from workbench.core.tasks.base import Encoder, Task, first_output
+from workbench.core.tasks.windows import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
+from workbench.core.tasks.base import Encoder, Task
+from workbench.core.tasks.logits import first_output
 
 DECIMALS = 6  # of the probabilities in results files
 
@@ -23,9 +24,10 @@ class SequenceTask(Task):
     text_columns = ("text",)
     prediction_columns = ("label", "confidence")
     problem_type = "single_label_classification"
-    multi_hot = False  # labels are multi-hot rows (multi_label), not class ids
+    one_class_per_row = True
+    windows = "optional"
     chance_key, chance_name = "validation_f1_macro", "macro-F1"
-    pooling = "mean"  # how a text's windows' logits become the text's (long_documents.pool_windows)
+    pooling = "mean"  # how a text's windows' logits become the text's (windows.pool_windows)
 
     def auto_class(self):
         import transformers
@@ -41,7 +43,7 @@ class SequenceTask(Task):
                 PARAMS: {"max_length": task.max_length, "stride": window_stride(task.stride, task.max_length)}}
 
     def plan(self, raw, config):
-        from workbench.core.data.prepare import text_plan
+        from workbench.core.tasks.columns import text_plan
 
         return text_plan(raw, config, pair=len(self.text_columns) == 2, multi_hot=self.multi_hot)
 
@@ -63,8 +65,8 @@ class SequenceTask(Task):
     def logit_preds(self, logits):
         return np.stack(logits)
 
-    def compute_metrics(self, label_names, extras=(), encoded=None):
-        compute = super().compute_metrics(label_names, extras, encoded)
+    def compute_metrics(self, label_names, extra=None, encoded=None):
+        compute = super().compute_metrics(label_names, extra, encoded)
         if encoded is None or "example" not in encoded.column_names:
             return compute
         examples = np.asarray(encoded["example"])
@@ -88,7 +90,7 @@ class SequenceTask(Task):
         return super().rows_metrics(*self.text_logits(rows, logits), label_names)
 
     def metrics(self, preds, labels, label_names):
-        from workbench.core.metrics import classification_metrics
+        from workbench.core.tasks.scores import classification_metrics
 
         return classification_metrics(labels, preds, len(label_names))
 
@@ -111,9 +113,9 @@ class SequenceTask(Task):
         return {"label": record["labels"]}
 
     def predict(self, predictor, texts, pairs):
-        from workbench.core.encoding import PaddingCollator
-        from workbench.core.inference import row_logits
-        from workbench.core.predict import Prediction
+        from workbench.core.tasks.batches import TaskCollator
+        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.prediction import Prediction
 
         tokenizer, max_length = predictor.tokenizer, predictor.max_length
         params = model_windows(predictor.model.config)
@@ -125,7 +127,7 @@ class SequenceTask(Task):
             encoded = encode_text_windows(batch, list(range(len(texts))), tokenizer, max_length,
                                           window_stride(params["stride"], max_length))
         rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(encoded["input_ids"]))]
-        logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, PaddingCollator(tokenizer, self.name)))
+        logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, TaskCollator(tokenizer, self)))
         names = predictor.label_names
         out = []
         for row in logits:

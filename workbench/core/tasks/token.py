@@ -22,6 +22,8 @@ IGNORED = -100
 
 class Token(Task):
     name = "token"
+    tagged = True
+    result_form = "tags"
     title = "token classification (NER)"
     pipeline_tag = "token-classification"
     peft_task_type = "TOKEN_CLS"
@@ -38,7 +40,7 @@ class Token(Task):
         return any(name.endswith("ForTokenClassification") for name in model_config.get("architectures") or [])
 
     def plan(self, raw, config):
-        from workbench.core.data.prepare import token_plan
+        from workbench.core.tasks.columns import token_plan
 
         return token_plan(raw, config)
 
@@ -65,7 +67,7 @@ class Token(Task):
         return DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8)
 
     def metrics(self, preds, labels, label_names):
-        from workbench.core.metrics import token_metrics
+        from workbench.core.tasks.scores import token_metrics
 
         return token_metrics(labels, preds, label_names)
 
@@ -86,7 +88,7 @@ class Token(Task):
     def result_lines(self, records, rows, logits, tokenizer, label_names):
         """Word-level gold tags, predicted tags and confidences. The words are tokenised again, truncated
         at the longest encoded row, which gives every row's encoding back with its word ids."""
-        from workbench.core.inference import softmax
+        from workbench.core.tasks.logits import softmax
 
         words = [record["tokens"] for record in records]
         longest = max((len(row["input_ids"]) for row in rows), default=0)
@@ -103,17 +105,18 @@ class Token(Task):
         return lines, self.rows_metrics(logits, rows, label_names)
 
     def predict(self, predictor, texts, pairs):
-        from workbench.core.encoding import PaddingCollator
-        from workbench.core.inference import row_logits, softmax
-        from workbench.core.predict import EntitySpan, Prediction
-        from workbench.core.spans import tag_spans
+        from workbench.core.tasks.batches import TaskCollator
+        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.logits import softmax
+        from workbench.core.tasks.prediction import EntitySpan, Prediction
+        from workbench.core.tasks.spans import tag_spans
 
         tokenizer = predictor.tokenizer
         encoded = tokenizer(texts, truncation=True, max_length=predictor.max_length, return_offsets_mapping=True,
                             return_special_tokens_mask=True)
         offsets, special = encoded.pop("offset_mapping"), encoded.pop("special_tokens_mask")
         rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
-        logits = row_logits(predictor.model, rows, PaddingCollator(tokenizer, self.name))
+        logits = row_logits(predictor.model, rows, TaskCollator(tokenizer, self))
         predictions = []
         for text, row, row_offsets, row_special, probs in zip(texts, rows, offsets, special, map(softmax, logits)):
             words = _words(tokenizer, text, row["input_ids"], row_offsets, row_special)

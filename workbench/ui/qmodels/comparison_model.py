@@ -7,14 +7,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from workbench.core.compare import format_cell
+from workbench.core.compare.comparison import format_cell
 from workbench.ui.qmodels.runs_model import STATUS_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class ComparisonTableModel(QAbstractTableModel):
-    """Holds the header and raw rows of `workbench.core.compare.comparison_table`; shows them formatted."""
+    """Holds the header and raw rows of `workbench.core.compare.comparison.comparison_table`; shows them formatted."""
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -5,7 +5,7 @@ works on the parameter-holding modules under the clicked node and is then folded
 minimal list, so what the tree shows is always exactly what `apply_freeze` will do. (A module that
 holds parameters of its own and has children can only be frozen as a whole; checking one of its
 children makes its own parameters trainable too.) The LoRA column shows the adapter parameters under
-each node, with LoRA on (`set_lora`): what `workbench.core.lora` puts on the unfrozen target modules.
+each node, with LoRA on (`set_lora`): what `workbench.core.model.lora` puts on the unfrozen target modules.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from workbench.core.config import LoraConfig
-from workbench.core.freezing import LayerNode, is_frozen
-from workbench.core.lora import adapter_targets
+from workbench.core.model.freezing import LayerNode, is_frozen
+from workbench.core.model.lora import adapter_targets
 
 NAME, PARAMETERS, TRAINABLE, RATE, JOINS, LORA = range(6)
 HEADERS = ("Layer", "Parameters", "Trainable", "LR ×", "Joins", "LoRA")

@@ -3,19 +3,25 @@ answered questions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from workbench.core.results import AnsweredQuestion, ClassReport, Misclassified
-from workbench.ui.views.answer_html import shown_answers
+from workbench.core.evaluation.results import AnsweredQuestion, ClassReport, Misclassified
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 HEAT = QColor("#2563eb")  # the matrix's fullest cell; emptier cells fade towards white
 TEXT_CHARS = 300
+NO_ANSWER = "(no answer)"
+
+
+def shown_answers(texts: Sequence[str]) -> str:
+    """Answers as a table cell shows them: the distinct ones joined by " | ", NO_ANSWER for none."""
+    return " | ".join(text for text in dict.fromkeys(texts) if text) or NO_ANSWER
 
 
 class ConfusionModel(QAbstractTableModel):

@@ -10,7 +10,6 @@ from workbench.ui.views.entity_html import highlight_text
 
 TRUE, PREDICTED, BOTH = "true answer", "predicted", "true and predicted"
 ANSWER_TYPES = (TRUE, PREDICTED, BOTH)  # entity_html's first three colours: yellow, blue, green
-NO_ANSWER = "(no answer)"
 
 Range = tuple[int, int]  # character start and end (exclusive) in the context
 
@@ -46,8 +45,3 @@ def answer_marks(true: Sequence[Range], predicted: Sequence[Range]) -> list[Answ
 def highlight_answers(context: str, true: Sequence[Range], predicted: Sequence[Range]) -> str:
     """`context` escaped, with its true and predicted answers marked; line breaks kept."""
     return highlight_text(context, answer_marks(true, predicted), ANSWER_TYPES)
-
-
-def shown_answers(texts: Sequence[str]) -> str:
-    """Answers as a table cell shows them: the distinct ones joined by " | ", NO_ANSWER for none."""
-    return " | ".join(text for text in dict.fromkeys(texts) if text) or NO_ANSWER

@@ -1,5 +1,5 @@
 """The Compare page: variants of the run config trained one after another, their curves overlaid live,
-and the result table filled as each one ends (workbench.core.compare; the same as `workbench compare`)."""
+and the result table filled as each one ends (workbench.core.compare.comparison; the same as `workbench compare`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QListWidgetItem, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
-from workbench.core.compare import COMPARISONS, load_comparison, new_comparison
+from workbench.core.compare.comparison import COMPARISONS, load_comparison, new_comparison
 from workbench.core.config import RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
@@ -19,40 +19,31 @@ from workbench.core.events import (
     VariantFinished, VariantStarted,
 )
 from workbench.core.runs import read_events
-from workbench.core.variants import PRESETS, Variant, parse_variant
-from workbench.ui.comparison_plot import save_comparison_plot
+from workbench.core.compare.variants import PRESETS, Variant, parse_variant
+from workbench.ui.views.comparison_plot import save_comparison_plot
 from workbench.ui.qmodels.comparison_model import ComparisonTableModel
-from workbench.ui.views.curves import CurvesWidget, RunCurves
-from workbench.ui.views.train_view import BANNER_STYLE
-from workbench.ui.worker import TrainingWorker
+from workbench.ui.views.curves import RunCurves
+from workbench.ui.views.run_page import RunPage
 
 CHECKED_PRESETS = ("full", "head_only")
 VARIANT_ROLE = Qt.ItemDataRole.UserRole
 
 
-class CompareView(QWidget):
+class CompareView(RunPage):
     changed = Signal()  # the variants are not part of the run config: never emitted
     compare_requested = Signal()  # the main window answers with start(config) for the assembled config
-    running_changed = Signal(bool)
     comparison_finished = Signal(object)  # ComparisonFinished | RunFailed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.worker = TrainingWorker(self)
         self._runs_root = Path("runs")
         self._folder: Path | None = None
         self._variant_curves: dict[str, RunCurves] = {}
         self._other_run_active = False
         self._build()
-        self.worker.event_received.connect(self._on_worker_event_received)
-        self.worker.finished.connect(self._on_worker_finished)
-        self.worker.running_changed.connect(self._on_worker_running_changed)
         self._set_running(False)
 
     def _build(self) -> None:
-        self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
         self.variants = QListWidget(toolTip="Each checked variant is trained in turn, with the settings of every "
                                     "page changed as it says, on the same data and seed.")
         for name, changes in PRESETS.items():
@@ -85,40 +76,16 @@ class CompareView(QWidget):
         self.compare_button.clicked.connect(self._on_compare_button_clicked)
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
         self.resume_button.clicked.connect(self._on_resume_button_clicked)
-        buttons = QHBoxLayout()
-        for button in (self.compare_button, self.stop_button, self.resume_button):
-            buttons.addWidget(button)
-        self.progress = QProgressBar(format="%v / %m steps", value=0)
-        self.progress_label = QLabel(" ", wordWrap=True)
+        self.progress_label.setWordWrap(True)  # it names the comparison's folder
         self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.variants_box, 1)
-        column.addLayout(buttons)
-        column.addWidget(self.progress)
-        column.addWidget(self.progress_label)
-
-        self.curves = CurvesWidget()
         self.table_model = ComparisonTableModel(self)
         self.table = QTableView(selectionBehavior=QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setModel(self.table_model)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.curves)
-        right.addWidget(self.table)
-        right.setSizes([480, 200])
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([330, 900])
-        page = QVBoxLayout(self)
-        page.addWidget(self.banner)
-        page.addWidget(split, 1)
+        self._lay_out(self.variants_box, (self.compare_button, self.stop_button, self.resume_button), self.table,
+                      fill=True, heights=(480, 200))
 
     def _add_item(self, variant: Variant, checked: bool) -> None:
         item = QListWidgetItem(f"{variant.name}  —  {variant.describe()}")
@@ -199,10 +166,6 @@ class CompareView(QWidget):
         self.stop_button.setEnabled(running)
         self.stop_button.setText("Stop")
 
-    def _show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
-
     @Slot()
     def _on_add_button_clicked(self) -> None:
         text = self.custom.text().strip()
@@ -236,11 +199,6 @@ class CompareView(QWidget):
                                                                                    self._runs_root))
         if folder:
             self.resume(folder)
-
-    @Slot(bool)
-    def _on_worker_running_changed(self, running: bool) -> None:
-        self._set_running(running)
-        self.running_changed.emit(running)
 
     @Slot(object)
     def _on_worker_event_received(self, event: object) -> None:

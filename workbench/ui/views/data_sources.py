@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from workbench.core.config import DataConfig
     from workbench.core.data import RawData
-    from workbench.core.preflight import PreflightReport
+    from workbench.core.data.preflight import PreflightReport
 
 TEXT_NAMES = ("text", "sentence", "tokens", "words", "sentence1", "question1", "premise", "question", "content")
 PAIR_NAMES = ("text_pair", "sentence2", "question2", "hypothesis", "text2")
@@ -49,6 +49,6 @@ def open_source(source: str, text: str | None, label: str | None) -> Opened:
 
 
 def check_data(config: DataConfig, task: str, backbone: str) -> PreflightReport:
-    from workbench.core.preflight import run_preflight
+    from workbench.core.data.preflight import run_preflight
 
     return run_preflight(config, task, backbone)

@@ -1,6 +1,6 @@
 """The export dialog: where to write the model, whether to add ONNX (and int8), and what came out.
 
-The export runs off the UI thread through `workbench.core.export.export_run`, which writes to a
+The export runs off the UI thread through `workbench.core.export.folder.export_run`, which writes to a
 temporary folder and renames it into place; over an existing folder it asks first.
 """
 
@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
-from workbench.core.export import ExportReport, export_run
-from workbench.core.lora import ADAPTER_FILES
+from workbench.core.export.folder import ExportReport, export_run
+from workbench.core.model.lora import ADAPTER_FILES
 from workbench.core.runs import ADAPTER
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall, StatusLine

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
 
 from workbench.core.config import FreezeConfig, LoraConfig, RunConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
-from workbench.core.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
-from workbench.core.layer_rates import layer_rates, node_ranges
-from workbench.core.lora import check_targets, lora_trainable
-from workbench.core.unfreezing import node_labels, plan_unfreezing
+from workbench.core.model.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
+from workbench.core.model.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
+from workbench.core.training.layer_rates import layer_rates, node_ranges
+from workbench.core.model.lora import check_targets, lora_trainable
+from workbench.core.training.unfreezing import node_labels, plan_unfreezing
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.qmodels.layer_tree_model import JOINS, LORA, NAME, PARAMETERS, RATE, TRAINABLE, LayerTreeModel
 from workbench.ui.views.lora_box import LoraBox
@@ -39,9 +39,9 @@ def layer_tree(backbone: str, task: str) -> LayerNode:
     import torch
     from transformers import AutoConfig
 
-    from workbench.core.backbones import resolve_backbone
-    from workbench.core.freezing import build_layer_tree
-    from workbench.core.heads import auto_class
+    from workbench.core.model.backbones import resolve_backbone
+    from workbench.core.model.freezing import build_layer_tree
+    from workbench.core.model.heads import auto_class
 
     config = AutoConfig.from_pretrained(resolve_backbone(backbone), num_labels=SAMPLE_LABELS, trust_remote_code=False)
     with torch.device("meta"):

@@ -7,14 +7,15 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
-from workbench.core.backbones import ModelInfo
+from workbench.core.model.backbones import ModelInfo
 from workbench.core.config import BUNDLED_BACKBONE, LABELLED_TASKS, RunConfig, TaskConfig
 from workbench.core.hub import is_hub_id
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.settings import last_folder, remember_folder
+from workbench.ui.views.layouts import left_aligned_row
 
 TASK_LABELS = {
     "single_label": "Single-label classification",
@@ -37,7 +38,7 @@ BUNDLED, FOLDER, HUB = range(3)
 
 def checked_backbone(name: str, allow_pickle: bool) -> ModelInfo:
     """The backbone's size facts, after checking that its weights would load."""
-    from workbench.core.backbones import backbone_info, check_weights_format, resolve_backbone
+    from workbench.core.model.backbones import backbone_info, check_weights_format, resolve_backbone
 
     info = backbone_info(name)
     check_weights_format(resolve_backbone(name), allow_pickle)
@@ -103,15 +104,11 @@ class ModelView(QWidget):
         self._dropout.setSingleStep(0.05)
         self._dropout.setValue(0.1)
         self._dropout.setToolTip("Dropout before the classifier; unset keeps the backbone's own setting.")
-        dropout = QHBoxLayout()
-        dropout.addWidget(self._set_dropout)
-        dropout.addWidget(self._dropout)
-        dropout.addStretch(1)
         head = QGroupBox("Task head")
         head_form = QFormLayout(head)
         head_form.addRow("Task:", self._task)
         head_form.addRow("", self._task_hint)
-        head_form.addRow("Classifier dropout:", dropout)
+        head_form.addRow("Classifier dropout:", left_aligned_row(self._set_dropout, self._dropout))
 
         self._typed_weights: list[float] = []
         self._class_weights = QComboBox(toolTip="Weigh each class by inverse frequency in the training split "
@@ -129,14 +126,10 @@ class ModelView(QWidget):
         self._smoothing.setDecimals(3)
         self._smoothing.setRange(0.0, 0.95)
         self._smoothing.setSingleStep(0.05)
-        loss_row = QHBoxLayout()
-        loss_row.addWidget(self._loss)
-        loss_row.addWidget(self._gamma)
-        loss_row.addStretch(1)
         loss = QGroupBox("Loss")
         loss_form = QFormLayout(loss)
         loss_form.addRow("Class weights:", self._class_weights)
-        loss_form.addRow("Loss:", loss_row)
+        loss_form.addRow("Loss:", left_aligned_row(self._loss, self._gamma))
         loss_form.addRow("Label smoothing:", self._smoothing)
 
         layout = QVBoxLayout(self)
@@ -153,12 +146,11 @@ class ModelView(QWidget):
         browse.clicked.connect(self._on_browse_clicked)
         self._pickle.clicked.connect(self._on_backbone_edited)
         self._task.activated.connect(self._on_task_activated)
-        self._set_dropout.clicked.connect(self._on_set_dropout_clicked)
-        self._dropout.valueChanged.connect(self.changed)
-        self._class_weights.activated.connect(self.changed)
-        self._loss.activated.connect(self._on_loss_activated)
-        self._gamma.valueChanged.connect(self.changed)
-        self._smoothing.valueChanged.connect(self.changed)
+        self._set_dropout.clicked.connect(self._on_switch_edited)
+        self._loss.activated.connect(self._on_switch_edited)
+        for edited in (self._dropout.valueChanged, self._class_weights.activated, self._gamma.valueChanged,
+                       self._smoothing.valueChanged):
+            edited.connect(self.changed)
         self._show_task_options()
 
     # --- the page contract ------------------------------------------------------------------
@@ -253,11 +245,8 @@ class ModelView(QWidget):
         self._announce()
         self.changed.emit()
 
-    def _on_set_dropout_clicked(self) -> None:
-        self._show_task_options()
-        self.changed.emit()
-
-    def _on_loss_activated(self, _index: int) -> None:
+    def _on_switch_edited(self) -> None:
+        """Dropout set or unset, or another loss picked: it changes which options apply."""
         self._show_task_options()
         self.changed.emit()
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from workbench.core.data import LengthStats
-    from workbench.core.preflight import PreflightReport
+    from workbench.core.data.preflight import PreflightReport
 
 STAGGER_FROM = 6  # more labels than this alternate between two lines so they do not overlap
 SPLIT_COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}

@@ -1,6 +1,6 @@
 """The Results page: where a run's best model is right and wrong, per split, and its export.
 
-Reads the run's `results/` files (written at the end of training) through `workbench.core.results`;
+Reads the run's `results/` files (written at the end of training) through `workbench.core.evaluation.results`;
 loading happens off the UI thread, everything after that (filters, the threshold slider) is numpy.
 """
 
@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import RunConfig
-from workbench.core.results import AnsweredQuestion, SplitResults, available_splits
+from workbench.core.evaluation.results import AnsweredQuestion, SplitResults, available_splits
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.qmodels.results_models import SORT_ROLE, ConfusionModel, QuestionsModel, ReportModel, RowsModel
-from workbench.ui.views.answer_html import answer_ranges, highlight_answers, shown_answers
+from workbench.ui.qmodels.results_models import shown_answers
+from workbench.ui.views.answer_html import answer_ranges, highlight_answers
 from workbench.ui.views.entity_html import entity_types, highlight_words
 
 ANY = -1

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import RunConfig
-from workbench.core.results import available_splits
+from workbench.core.evaluation.results import available_splits
 from workbench.core.runs import RunSummary, list_runs, read_events
 from workbench.ui.background import BackgroundCall
 from workbench.ui.qmodels.runs_model import SORT_ROLE, RunsTableModel

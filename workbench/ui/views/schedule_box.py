@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox, QWidget
 
 from workbench.core.config import FreezeConfig, TrainingConfig
+from workbench.ui.views.layouts import left_aligned_row
 
 EACH_EPOCH, EVERY_STEPS = "each epoch", "every N steps"
 
@@ -33,21 +34,14 @@ class ScheduleBox(QGroupBox):
         self.every.addItems([EACH_EPOCH, EVERY_STEPS])
         self.every_steps = QSpinBox(minimum=1, maximum=10_000_000, value=100, suffix=" steps")
 
-        unfreezing = QHBoxLayout()
-        for widget in (self.gradual, self.start_layers, self.every, self.every_steps):
-            unfreezing.addWidget(widget)
-        unfreezing.addStretch(1)
         form = QFormLayout(self)
         form.addRow("Layer LR decay:", self.decay)
         form.addRow("Head LR ×:", self.head_multiplier)
-        form.addRow(unfreezing)
+        form.addRow(left_aligned_row(self.gradual, self.start_layers, self.every, self.every_steps))
 
-        for box in (self.decay, self.head_multiplier):
-            box.valueChanged.connect(self._on_control_edited)
-        self.start_layers.valueChanged.connect(self._on_control_edited)
-        self.every_steps.valueChanged.connect(self._on_control_edited)
-        self.gradual.toggled.connect(self._on_control_edited)
-        self.every.currentIndexChanged.connect(self._on_control_edited)
+        for edited in (self.decay.valueChanged, self.head_multiplier.valueChanged, self.start_layers.valueChanged,
+                       self.every_steps.valueChanged, self.gradual.toggled, self.every.currentIndexChanged):
+            edited.connect(self._on_control_edited)
         self._update_enabled()
 
     def set_layer_count(self, layers: int) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
-    QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+    QSpinBox, QWidget,
 )
 
 from workbench.core.config import PRECISIONS, RunConfig
@@ -17,14 +17,11 @@ from workbench.core.events import (
     RunStarted, StepLogged,
 )
 from workbench.core.errors import WorkbenchError
-from workbench.core.memory import prepare_retry
+from workbench.core.training.memory import prepare_retry
 from workbench.core.runs import RunSummary, read_events
-from workbench.ui.views.curves import CurvesWidget
-from workbench.ui.worker import TrainingWorker
+from workbench.ui.views.run_page import WARNING_STYLE, RunPage
 
 MAIN_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall", "loss")
-BANNER_STYLE = "background: #fde8e8; color: #9b1c1c; border: 1px solid #f5b5b5; border-radius: 4px; padding: 6px;"
-WARNING_STYLE = "background: #fdf6e3; color: #7a4f01; border: 1px solid #f0d58c; border-radius: 4px; padding: 6px;"
 
 
 class LearningRateBox(QDoubleSpinBox):
@@ -75,24 +72,19 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class TrainView(QWidget):
+class TrainView(RunPage):
     changed = Signal()
     start_requested = Signal()  # the main window answers with start(config) for the assembled config
-    running_changed = Signal(bool)
     run_finished = Signal(object)  # RunFinished | RunFailed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.worker = TrainingWorker(self)
         self._samples_per_second: float | None = None
         self._last_config: RunConfig | None = None  # what Start last trained, for a retry without a run folder
         self._failed: RunFailed | None = None
         self._filling = False
         self._build_form()
         self._build_layout()
-        self.worker.event_received.connect(self._on_worker_event_received)
-        self.worker.finished.connect(self._on_worker_finished)
-        self.worker.running_changed.connect(self._on_worker_running_changed)
         self._set_running(False)
 
     def _build_form(self) -> None:
@@ -141,15 +133,10 @@ class TrainView(QWidget):
         self.main_metric.currentTextChanged.connect(self._on_main_metric_changed)
 
     def _build_layout(self) -> None:
-        self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = QPushButton(visible=False, toolTip="Resume the run from its last checkpoint (or start "
                                         "it again) at half the batch size with twice the accumulation: the same "
                                         "effective batch in less memory.")
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
-        banner = QHBoxLayout()
-        banner.addWidget(self.banner, 1)
-        banner.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.form = QGroupBox("Training settings")
         form = QFormLayout(self.form)
@@ -175,38 +162,11 @@ class TrainView(QWidget):
         self.start_button.clicked.connect(self._on_start_button_clicked)
         self.pause_button.clicked.connect(self._on_pause_button_clicked)
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button):
-            buttons.addWidget(button)
 
-        self.progress = QProgressBar(format="%v / %m steps", value=0)
-        self.progress_label = QLabel(" ")
-
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.form)
-        column.addLayout(buttons)
-        column.addWidget(self.progress)
-        column.addWidget(self.progress_label)
-        column.addStretch(1)
-
-        self.curves = CurvesWidget()
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=10_000)
         self.log.setPlaceholderText("The run's messages and evaluations appear here.")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.curves)
-        right.addWidget(self.log)
-        right.setSizes([500, 180])
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([330, 900])
-        page = QVBoxLayout(self)
-        page.addLayout(banner)
-        page.addWidget(split, 1)
+        self._lay_out(self.form, (self.start_button, self.pause_button, self.stop_button), self.log, fill=False,
+                      heights=(500, 180), banner_button=self.retry_button)
 
     def show_config(self, config: RunConfig) -> None:
         t = config.training
@@ -328,11 +288,6 @@ class TrainView(QWidget):
         self.stop_button.setText("Stopping…")
         self.progress_label.setText("Stopping after the current step; saving a checkpoint…")
 
-    @Slot(bool)
-    def _on_worker_running_changed(self, running: bool) -> None:
-        self._set_running(running)
-        self.running_changed.emit(running)
-
     @Slot(object)
     def _on_worker_event_received(self, event: Event) -> None:
         if isinstance(event, ProgressReported):
@@ -370,7 +325,7 @@ class TrainView(QWidget):
     def _on_worker_finished(self, result: RunFinished | RunFailed) -> None:
         self.curves.flush()
         if isinstance(result, RunFailed):
-            self._show_banner(result.message, BANNER_STYLE)
+            self._show_banner(result.message)
             self.progress_label.setText("Failed.")
             self._log(f"Failed: {result.message}")
             self._offer_retry(result)
@@ -395,7 +350,7 @@ class TrainView(QWidget):
         try:
             config, resume_dir = prepare_retry(self._failed.run_dir, self._last_config)
         except WorkbenchError as exc:
-            self._show_banner(str(exc), BANNER_STYLE)
+            self._show_banner(str(exc))
             return
         self.show_config(config)  # the form shows (and the next Start uses) the halved batch
         if resume_dir is None:
@@ -405,8 +360,3 @@ class TrainView(QWidget):
         t = config.training
         self._log(f"Retrying at batch size {t.batch_size} with {t.gradient_accumulation_steps} accumulation steps "
                   "(the same effective batch).")
-
-    def _show_banner(self, text: str, style: str) -> None:
-        self.banner.setStyleSheet(style)
-        self.banner.setText(text)
-        self.banner.show()

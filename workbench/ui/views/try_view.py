@@ -1,7 +1,7 @@
 """The Try it page: type a text (two for pairs; a question and its context for question answering),
 see the model's label probabilities, its entities or its answer.
 
-The model loads and predicts in the thread pool (`workbench.core.predict.Predictor`); the page only
+The model loads and predicts in the thread pool (`workbench.core.export.predict.Predictor`); the page only
 draws the answer: a bar per label, the text with its entity spans marked, or the context with the
 answer marked and a bar per top answer.
 """
@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 from workbench.core.config import RunConfig
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall, StatusLine
-from workbench.ui.views.answer_html import answer_ranges, highlight_answers, shown_answers
+from workbench.ui.qmodels.results_models import shown_answers
+from workbench.ui.views.answer_html import answer_ranges, highlight_answers
 from workbench.ui.views.entity_html import entity_types, highlight_text
 
 if TYPE_CHECKING:
-    from workbench.core.predict import Prediction, Predictor
+    from workbench.core.export.predict import Predictor
+    from workbench.core.tasks.prediction import Prediction
 
 BAR_COLOUR, CHOSEN_COLOUR = "#93c5fd", "#1d4ed8"
 ANSWER_CHARS = 40  # an answer's bar is named by about this many characters of it
@@ -166,7 +168,7 @@ class TryView(QWidget):
             self._load()
 
     def _load(self) -> None:
-        from workbench.core.predict import Predictor  # loads the engine's libraries: not at start-up
+        from workbench.core.export.predict import Predictor  # loads the engine's libraries: not at start-up
 
         self._stale = False
         self.status.show_busy(f"Loading the model in {self._model_dir}…")
