@@ -48,6 +48,22 @@ def write_sentiment_csv(path: Path, rows: int = 120) -> Path:
     return path
 
 
+def write_three_class_csv(path: Path, rows: int = 120) -> Path:
+    """A learnable three-class CSV in the tiny vocab: positive, negative and neutral words, a third each."""
+    import random
+
+    rng = random.Random(4)
+    words = {"positive": ["good", "great", "nice", "love", "happy"], "negative": ["bad", "awful", "poor", "hate", "terrible"],
+             "neutral": ["fine", "story", "actor", "plot", "film"]}
+    names = list(words)
+    lines = ["text,label"]
+    for i in range(rows):
+        label = names[i % 3]
+        lines.append(f"the movie was very {rng.choice(words[label])} and it was {rng.choice(words[label])},{label}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_long_reviews_csv(path: Path, rows: int = 160, filler: int = 3) -> Path:
     """Two-class texts whose label lives only in their last sentence, after `filler` neutral sentences
     (about 6 tokens each): truncation to fewer tokens than the filler cuts the label off."""

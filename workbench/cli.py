@@ -136,8 +136,8 @@ def cmd_train(args) -> int:
         return 1
     if is_main_process():  # under torchrun, rank 0 alone reports
         print(summary_table(result))
-        if result.warning:
-            print(f"Warning: {result.warning}")
+        for warning in result.warnings:
+            print(f"Warning: {warning}")
     return 0
 
 
@@ -193,12 +193,12 @@ def cmd_runs(args) -> int:
     if not runs:
         print(f"No runs under {root}.")
         return 0
-    print(f"{'run':<48} {'status':<11} {'task':<12} {'best':>8}  created")
+    print(f"{'run':<48} {'status':<11} {'task':<12} {'best (validation)':<20}  created")
     for run in runs:
-        best = "-" if run.best_metric is None else f"{run.best_metric:.4f}"
-        print(f"{run.path.name:<48} {run.status:<11} {run.task:<12} {best:>8}  {run.created}")
-        if run.warning:
-            print(f"  Warning: {run.warning}")
+        best = "-" if run.best_metric is None else f"{run.best_metric:.4f} {run.metric_name}"
+        print(f"{run.path.name:<48} {run.status:<11} {run.task:<12} {best:<20}  {run.created}")
+        for warning in run.warnings:
+            print(f"  Warning: {warning}")
     return 0
 
 

@@ -18,6 +18,7 @@ def test_train_prints_a_summary_and_runs_lists_it(tiny_config, tmp_path, capsys)
     assert main(["runs", "--runs-root", tiny_config.output.runs_root]) == 0
     listing = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("  Warning: ")]
     assert len(listing) == 2 and "finished" in listing[1] and "single_label" in listing[1]
+    assert "best (validation)" in listing[0] and re.search(r" \d\.\d{4} f1 ", listing[1])  # the metric named
 
 
 def test_bad_config_is_one_sentence_and_exit_code_2(tmp_path, capsys):

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.tiny_models import tiny_run_config
+from tests.tiny_models import tiny_run_config, write_three_class_csv
 from tests.ui.conftest import points
 from workbench.core.events import ProgressReported, RunFinished
-from workbench.core.runs import list_runs, read_status
+from workbench.core.runs import RunSummary, list_runs, read_status
 from workbench.core.training.control import RunControl
 from workbench.core.training.run import train
 from workbench.ui.qmodels.runs_model import RunsTableModel
@@ -102,12 +102,24 @@ def test_resume_continues_a_stopped_run(runs_view, train_view, qtbot):
     assert sorted(run.status for run in runs_view.selected_runs()) == ["finished"]  # the selection survives
 
 
-def test_a_run_near_chance_is_marked_in_the_table(tmp_path, tiny_backbone_dir):
+def test_a_run_near_chance_that_answers_one_class_is_marked_in_the_table(tmp_path, tiny_backbone_dir):
     config = tiny_run_config(tmp_path, tiny_backbone_dir, max_steps=4)
+    config.data.source = str(write_three_class_csv(tmp_path / "three.csv"))
     config.training.learning_rate = 1e-7
     result = train(config)
-    assert result.warning
+    assert result.warning and result.class_warning
     model = RunsTableModel(list_runs(config.output.runs_root))
     status = model.index(0, 1)
-    assert model.data(status) == "finished, near chance"
-    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == result.warning
+    assert model.data(status) == "finished, near chance, classes unused"
+    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == f"{result.warning}\n\n{result.class_warning}"
+    assert model.data(status, Qt.ItemDataRole.ForegroundRole).name() == "#a16207"
+
+
+def test_unused_classes_alone_are_marked_too(tmp_path):
+    sentence = "The model never predicts 1 of the 2 labels in the validation rows ('acting'), only 'plot'; ..."
+    model = RunsTableModel([RunSummary(tmp_path / "20250101-000000-multi", "finished", "multi_label", 0.7, "f1",
+                                       "2025-01-01 00:00:00", True, class_warning=sentence)])
+    status = model.index(0, 1)
+    assert model.data(status) == "finished, classes unused"
+    assert model.data(status, Qt.ItemDataRole.ToolTipRole) == sentence
+    assert model.data(status, Qt.ItemDataRole.ForegroundRole).name() == "#a16207"

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 
+from tests.tiny_models import write_three_class_csv
 from tests.ui.conftest import answer_start, points
 from workbench.core.config import RunConfig
 from workbench.core.events import ProgressReported, RunFailed, RunFinished
@@ -167,9 +168,20 @@ def test_a_run_near_chance_shows_the_warning(train_view, qtbot, tiny_config):
     tiny_config.training.learning_rate, tiny_config.training.max_steps = 1e-7, 4
     result = run_from_start_button(train_view, qtbot, tiny_config)
     assert isinstance(result, RunFinished) and "far too few" in result.warning
-    assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text() == result.warning
+    assert train_view.banner.isVisibleTo(train_view) and train_view.banner.text().split("\n")[0] == result.warning
     assert "#fdf6e3" in train_view.banner.styleSheet()  # a warning, not a failure
     assert f"Warning: {result.warning}" in train_view.log.toPlainText()
+
+
+def test_a_run_that_answers_one_class_names_the_others_in_the_banner(train_view, qtbot, tiny_config, tmp_path):
+    tiny_config.data.source = str(write_three_class_csv(tmp_path / "three.csv"))
+    tiny_config.training.learning_rate, tiny_config.training.max_steps = 1e-7, 4
+    result = run_from_start_button(train_view, qtbot, tiny_config)
+    assert isinstance(result, RunFinished) and result.class_warning
+    assert result.class_warning.startswith("The model never predicts 2 of the 3 classes in the validation rows")
+    assert train_view.banner.isVisibleTo(train_view) and "#fdf6e3" in train_view.banner.styleSheet()
+    assert train_view.banner.text() == f"{result.warning}\n{result.class_warning}"  # a line per warning
+    assert f"Warning: {result.class_warning}" in train_view.log.toPlainText()
 
 
 def test_a_run_freezes_the_heap_and_its_garbage_is_freed_on_the_ui_thread(train_view, qtbot, tiny_config):

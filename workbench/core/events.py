@@ -93,7 +93,13 @@ class RunFinished:
     final_metrics: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
     warning: str | None = None  # one sentence when the run ended near chance level
+    class_warning: str | None = None  # one sentence when validation predictions never use some classes
     kind: str = "finished"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The run's warning sentences: near chance, then unused classes."""
+        return [sentence for sentence in (self.warning, self.class_warning) if sentence]
 
 
 @dataclass(frozen=True)

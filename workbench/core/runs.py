@@ -3,7 +3,7 @@
     <runs_root>/<stamp>-<name>/
         config.json      the RunConfig that produced it
         metrics.jsonl    one event per line, appended and flushed as it happens
-        status.json      running / finished / stopped / failed, best metric, pid (rewritten atomically)
+        status.json      running / finished / stopped / failed, best metric, warnings, pid (rewritten atomically)
         checkpoints/     Trainer checkpoints (optimizer and scheduler state included), for resuming
         model/           the final model and tokenizer (a LoRA run's with its adapters merged in)
         adapter/         a LoRA run's adapter alone (adapter_config.json, adapter_model.safetensors)
@@ -72,6 +72,7 @@ class RunRecorder:
         elif isinstance(event, RunFinished):
             self._update_status(status="stopped" if event.stopped else "finished", best_metric=event.best_metric,
                                 final_metrics=event.final_metrics, warning=event.warning,
+                                class_warning=event.class_warning,
                                 ended=time.strftime("%Y-%m-%d %H:%M:%S"))
         elif isinstance(event, RunFailed):
             self._update_status(status="failed", message=event.message, ended=time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -147,6 +148,12 @@ class RunSummary:
     created: str
     resumable: bool
     warning: str | None = None  # the run ended near chance level
+    class_warning: str | None = None  # its validation predictions never use some classes
+
+    @property
+    def warnings(self) -> list[str]:
+        """The run's warning sentences: near chance, then unused classes."""
+        return [sentence for sentence in (self.warning, self.class_warning) if sentence]
 
 
 def list_runs(runs_root: str | Path) -> list[RunSummary]:
@@ -164,6 +171,7 @@ def list_runs(runs_root: str | Path) -> list[RunSummary]:
             path=run_dir, status=state, task=status.get("task", "?"), best_metric=status.get("best_metric"),
             metric_name=status.get("metric_name", "f1"), created=status.get("created", ""),
             resumable=state != "running" and last_checkpoint(run_dir) is not None, warning=status.get("warning"),
+            class_warning=status.get("class_warning"),
         ))
     return out
 

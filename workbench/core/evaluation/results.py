@@ -162,6 +162,12 @@ class SplitResults:
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise _unreadable(path, exc) from None
 
+    def class_use(self) -> tuple[list[str], list[str]]:
+        """The classes (labels, entity types) the gold answers hold and those the predictions use
+        (`Task.class_use`); both empty for a task without classes."""
+        task = get_task(self.task)
+        return task.class_use(self._lines, self.label_names) if task.class_words else ([], [])
+
     # single_label and pair
 
     def predictions(self) -> np.ndarray:

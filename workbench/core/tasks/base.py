@@ -40,6 +40,11 @@ class Encoder:
     with_indices: bool = False
 
 
+def in_label_order(label_names: list[str], ids: set[int]) -> list[str]:
+    """The names of the label ids in `ids`, in label order."""
+    return [name for i, name in enumerate(label_names) if i in ids]
+
+
 class Task:
     name: str
     title: str  # in words, for the model card: "text classification"
@@ -60,6 +65,9 @@ class Task:
     one_class_per_row = False  # each row has exactly one class (class weights are the remedy for imbalance)
     windows = "never"  # long texts: "never" read in windows (truncated), "optional" (task.windows), "always"
     result_form = "classes"  # what a results line holds: "classes", "label_sets", "tags" or "answers"
+    # what predictions choose among, singular and plural (the unused-classes check names them so);
+    # None: the task has no classes, and the check does not apply
+    class_words: tuple[str, str] | None = ("class", "classes")
 
     # the model
 
@@ -181,6 +189,11 @@ class Task:
     def result_lines(self, records: list[dict], rows: list[dict], logits: list[np.ndarray], tokenizer,
                      label_names: list[str]) -> tuple[list[dict], dict[str, float]]:
         """One results line per prepared row (`records`) from its encoded rows' logits, and the metrics."""
+        raise NotImplementedError
+
+    def class_use(self, lines: list[dict], label_names: list[str]) -> tuple[list[str], list[str]]:
+        """From a split's results lines (what `result_lines` wrote): the classes its gold answers hold
+        and the classes its predictions use, each in label order (tasks whose `class_words` is set)."""
         raise NotImplementedError
 
     def predict(self, predictor, texts: list[str], pairs: list[str] | None) -> list[Prediction]:

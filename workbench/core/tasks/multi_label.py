@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.tasks.base import in_label_order
 from workbench.core.tasks.single_label import SequenceTask
 
 THRESHOLD = 0.5
@@ -17,6 +18,7 @@ class MultiLabel(SequenceTask):
     multi_hot = True
     one_class_per_row = False
     result_form = "label_sets"
+    class_words = ("label", "labels")
     chance_key, chance_name = "validation_f1_micro", "micro-F1"
     pooling = "max"  # a label that any window of a text finds
 
@@ -59,6 +61,12 @@ class MultiLabel(SequenceTask):
 
     def gold(self, record):
         return {"labels": [i for i, on in enumerate(record["labels"]) if on >= 0.5]}
+
+    def class_use(self, lines, label_names):
+        """The labels some row has, and those predicted for some row (probability `THRESHOLD` or above)."""
+        gold = {i for line in lines for i in line["labels"]}
+        predicted = {i for line in lines for i, prob in enumerate(line["probs"]) if prob >= THRESHOLD}
+        return in_label_order(label_names, gold), in_label_order(label_names, predicted)
 
     def predict(self, predictor, texts, pairs):
         from workbench.core.tasks.prediction import Prediction

@@ -32,6 +32,7 @@ class QuestionAnswering(Task):
     prediction_columns = ("answer", "answer_start", "score")
     input_columns = ("question", "context")
     uses_labels = False
+    class_words = None  # answers are spans of the context, not classes
     windows = "always"
     result_form = "answers"
     label_columns = ["start_positions", "end_positions"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.tasks.base import Encoder, Task
+from workbench.core.tasks.base import Encoder, Task, in_label_order
 from workbench.core.tasks.logits import first_output
 from workbench.core.tasks.windows import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
 
@@ -111,6 +111,12 @@ class SequenceTask(Task):
 
     def gold(self, record: dict) -> dict:
         return {"label": record["labels"]}
+
+    def class_use(self, lines, label_names):
+        """The classes of the rows and the classes their most probable answers name."""
+        gold = {line["label"] for line in lines}
+        predicted = {int(np.argmax(line["probs"])) for line in lines}
+        return in_label_order(label_names, gold), in_label_order(label_names, predicted)
 
     def predict(self, predictor, texts, pairs):
         from workbench.core.tasks.batches import TaskCollator

@@ -24,6 +24,7 @@ class Token(Task):
     name = "token"
     tagged = True
     result_form = "tags"
+    class_words = ("entity type", "entity types")
     title = "token classification (NER)"
     pipeline_tag = "token-classification"
     peft_task_type = "TOKEN_CLS"
@@ -103,6 +104,19 @@ class Token(Task):
             lines.append({"tokens": words[i], "gold": record["labels"], "pred": pred.tolist(),
                           "confidence": np.round(confidence, DECIMALS).tolist()})
         return lines, self.rows_metrics(logits, rows, label_names)
+
+    def class_use(self, lines, label_names):
+        """The entity types of the gold tags' spans and of the predicted tags' spans (a word without a
+        prediction, pred -1, counts as O), in the order the tags name them."""
+        from workbench.core.tasks.spans import tag_spans
+
+        def types(key: str) -> set[str]:
+            return {span.type for line in lines
+                    for span in tag_spans([label_names[i] if i >= 0 else "O" for i in line[key]])}
+
+        gold, predicted = types("gold"), types("pred")
+        order = list(dict.fromkeys(name[2:] for name in label_names if name != "O"))
+        return [t for t in order if t in gold], [t for t in order if t in predicted]
 
     def predict(self, predictor, texts, pairs):
         from workbench.core.tasks.batches import TaskCollator

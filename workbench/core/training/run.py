@@ -18,7 +18,7 @@ from pathlib import Path
 
 from workbench.core.config import RunConfig
 from workbench.core.errors import WorkbenchError
-from workbench.core.evaluation.chance import chance_warning, constant_guess_score
+from workbench.core.evaluation.chance import chance_warning, constant_guess_score, unused_classes_warning
 from workbench.core.training.control import RunControl
 from workbench.core.training.distributed import agree, agree_run_dir, is_main_process, main_process_first
 from workbench.core.events import (
@@ -243,8 +243,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
 
     from workbench.core.data.encoding import PaddingCollator
     from workbench.core.evaluation.metrics import build_compute_metrics, reduce_logits
-    from workbench.core.evaluation.results import write_results
-    from workbench.core.evaluation.results import RESULTS, SPLITS
+    from workbench.core.evaluation.results import RESULTS, SPLITS, SplitResults, write_results
     from workbench.core.model.device import choose_precision, pick_device
     from workbench.core.model.freezing import build_layer_tree, mask_paths
     from workbench.core.training.callbacks import EventCallback, UnfreezingCallback
@@ -343,15 +342,22 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     counts = prepared.data.label_counts()
     guess = constant_guess_score(task, counts["train"], counts["validation"],
                                  prepared.data.split_counts()["validation"])
-    warning = chance_warning(config, final, guess, trainer.state.global_step, t.learning_rate,
-                             prepared.trainable / prepared.total)
-    if warning and not control.stop_requested:
-        emit(MessageLogged(warning, level="warning"))
+    steps, share = trainer.state.global_step, prepared.trainable / prepared.total
+    warning = chance_warning(config, final, guess, steps, t.learning_rate, share)
+    class_warning = None
+    if task.class_words and trainer.is_world_process_zero():  # the results just written: rank 0's alone
+        class_use = SplitResults.load(run_dir, "validation").class_use()
+        class_warning = unused_classes_warning(config, class_use, steps, t.learning_rate, share)
+    if control.stop_requested:  # a stopped run was not meant to have learned yet
+        warning = class_warning = None
+    for sentence in (warning, class_warning):
+        if sentence:
+            emit(MessageLogged(sentence, level="warning"))
     finished = RunFinished(
         run_dir=str(run_dir), model_dir=str(model_dir), stopped=control.stop_requested,
         best_metric=final.get(f"validation_{metric}"), metric_name=metric,
         best_checkpoint=trainer.state.best_model_checkpoint, final_metrics=final,
-        wall_seconds=time.perf_counter() - started, warning=None if control.stop_requested else warning,
+        wall_seconds=time.perf_counter() - started, warning=warning, class_warning=class_warning,
     )
     emit(finished)
     return finished

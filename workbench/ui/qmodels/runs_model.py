@@ -1,4 +1,4 @@
-"""A table over the run folders under a runs root: name, status, task, best metric, created."""
+"""A table over the run folders under a runs root: name, status (its warnings marked), task, best metric, created."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from PySide6.QtGui import QColor
 from workbench.core.runs import RunSummary
 
 COLUMNS = ("Run", "Status", "Task", "Best metric", "Created")
+WARNED = "warned"  # a run with warnings: its status in amber, the sentences in its tooltip
 STATUS_COLOURS = {"failed": "#b91c1c", "running": "#1d4ed8", "stopped": "#a16207", "interrupted": "#a16207",
-                  "near chance": "#a16207"}
+                  WARNED: "#a16207"}
 SORT_ROLE = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
 
@@ -53,9 +54,9 @@ class RunsTableModel(QAbstractTableModel):
                 return float("-inf") if run.best_metric is None else float(run.best_metric)
             return self._text(run, column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return run.warning if column == 1 and run.warning else str(run.path)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and (run.warning or run.status in STATUS_COLOURS):
-            return QColor(STATUS_COLOURS["near chance" if run.warning else run.status])
+            return "\n\n".join(run.warnings) if column == 1 and run.warnings else str(run.path)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1 and (run.warnings or run.status in STATUS_COLOURS):
+            return QColor(STATUS_COLOURS[WARNED if run.warnings else run.status])
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
@@ -65,9 +66,14 @@ class RunsTableModel(QAbstractTableModel):
         if column == 0:
             return run.path.name
         if column == 1:
-            return f"{run.status}, near chance" if run.warning else run.status
+            return ", ".join([run.status] + _marks(run))
         if column == 2:
             return run.task
         if column == 3:
             return "" if run.best_metric is None else f"{run.metric_name} {run.best_metric:.4f}"
         return run.created
+
+
+def _marks(run: RunSummary) -> list[str]:
+    """A word or two per warning, after the status: its sentence is the cell's tooltip."""
+    return (["near chance"] if run.warning else []) + (["classes unused"] if run.class_warning else [])

@@ -334,8 +334,8 @@ class TrainView(RunPage):
             verb = "Stopped" if result.stopped else "Finished"
             self.progress_label.setText(f"{verb} in {_duration(result.wall_seconds)}{best}.")
             self._log(f"{verb} in {result.wall_seconds:.1f} s{best}. Model saved to {result.model_dir}.")
-            if result.warning:
-                self._show_banner(result.warning, WARNING_STYLE)
+            if result.warnings:
+                self._show_banner("\n".join(result.warnings), WARNING_STYLE)
         self.run_finished.emit(result)
 
     def _offer_retry(self, failed: RunFailed) -> None:
