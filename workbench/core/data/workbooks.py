@@ -24,6 +24,7 @@ Every refusal is one sentence naming the file, the sheet and the cell or row.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -40,13 +41,14 @@ _SPLIT_SHEETS = {"train": "train", "training": "train", "validation": "validatio
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SAFE_INT = 2**53  # whole floats above this are not exact integers
 _CELL = r'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*'
-_ERROR_CELL = re.compile((_CELL + r'\bt="e"[^>]*>\s*<(?:\w+:)?v>([^<]*)<').encode())
+_FORMULA = r'(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)'
+_ERROR_CELL = re.compile((_CELL + r'\bt="e"[^>]*>\s*' + _FORMULA + r'?\s*<(?:\w+:)?v>([^<]*)<').encode())
 _UNCACHED_FORMULA = re.compile(
-    (_CELL + r'(?<!/)>\s*(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)\s*'
-     r'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>').encode())
+    (_CELL + r'(?<!/)>\s*' + _FORMULA + r'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>').encode())
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,10 @@ class Table:
                 for name, cells in zip(self.names, self.columns)}
 
 
-def where(path: Path | str, sheet: str) -> str:
-    """"the sheet 'reviews' of data/book.xlsx", the words every sentence here names a sheet in."""
-    return f"the sheet '{sheet}' of {path}"
+def where(path: Path | str, sheet: str, start: bool = False) -> str:
+    """"the sheet 'reviews' of data/book.xlsx", the words every sentence here names a sheet in
+    (`start`: "The sheet ...", to begin a sentence)."""
+    return f"{'The' if start else 'the'} sheet '{sheet}' of {path}"
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -134,7 +137,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         else:
             raise WorkbenchError(f"The workbook {path} holds no cells in any sheet; put the header and rows in its first sheet.")
         if not loaded.height:
-            raise WorkbenchError(f"{where(path, name).capitalize()} is empty; pick a sheet that holds the header and rows.")
+            raise WorkbenchError(f"{where(path, name, start=True)} is empty; pick a sheet that holds the header and rows.")
         cells = loaded.to_python(skip_empty_area=True)
         merged = loaded.merged_cell_ranges or []
         top, left = loaded.start
@@ -189,10 +192,9 @@ def _open(path: Path):
     except python_calamine.PasswordError:
         raise WorkbenchError(f"The workbook {path} is protected with a password; save a copy without one and open that.") from None
     except Exception as exc:  # CalamineError, ZipError, XmlError, ValueError: calamine's words for a damaged file
-        raise WorkbenchError(
-            f"The workbook {path} could not be read (it is damaged or cut short: {_first_line(exc)}); "
-            "open it in Excel or LibreOffice and save it again."
-        ) from exc
+        log.info("Opening the workbook %s failed", path, exc_info=True)
+        raise WorkbenchError(f"The workbook {path} could not be read (it is damaged or cut short); "
+                             "open it in Excel or LibreOffice and save it again.") from exc
 
 
 def _not_a_workbook(path: Path) -> str | None:
@@ -221,7 +223,8 @@ def _load_sheet(book, path: Path, name: str):
     try:
         return book.get_sheet_by_name(name)
     except Exception as exc:
-        raise WorkbenchError(f"{where(path, name).capitalize()} could not be read (it is damaged: {_first_line(exc)}); "
+        log.info("Reading the sheet %r of %s failed", name, path, exc_info=True)
+        raise WorkbenchError(f"{where(path, name, start=True)} could not be read (it is damaged); "
                              "open the workbook in Excel or LibreOffice and save it again.") from exc
 
 
@@ -246,7 +249,7 @@ def _records(path: Path, sheet: str, sheets: tuple[str, ...], cells: list[list[o
         for column, value in enumerate(values):
             columns[column].append(value)
     if not rows:
-        raise WorkbenchError(f"{where(path, sheet).capitalize()} has no data rows under its header (row {top + 1}); "
+        raise WorkbenchError(f"{where(path, sheet, start=True)} has no data rows under its header (row {top + 1}); "
                              "put one record on each row below the header.")
     names, kept, cells_of = [], [], {}
     counts: dict[str, int] = {}
@@ -266,7 +269,7 @@ def _records(path: Path, sheet: str, sheets: tuple[str, ...], cells: list[list[o
             name = f"Unnamed: {column}"
         address = f"{column_letter(left + column)}{top + 1}"
         if name in cells_of:
-            raise WorkbenchError(f"{where(path, sheet).capitalize()} has the column '{name}' twice, in cells "
+            raise WorkbenchError(f"{where(path, sheet, start=True)} has the column '{name}' twice, in cells "
                                  f"{cells_of[name]} and {address}; rename one of them.")
         cells_of[name] = address
         names.append(name)
@@ -281,11 +284,6 @@ def _arrow_column(cells: list[object]) -> pa.Array:
             return pa.array([None if cell is None else int(cell) for cell in cells], pa.int64())
         return pa.array([None if cell is None else float(cell) for cell in cells], pa.float64())
     return pa.array([None if cell is None else cell_text(cell) for cell in cells], pa.string())
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0].rstrip(".") if text else type(exc).__name__
 
 
 # --- formulas and errors (.xlsx, .xlsm) ----------------------------------------------------------
