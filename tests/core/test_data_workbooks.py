@@ -215,3 +215,21 @@ def test_a_folder_of_split_workbooks(tmp_path):
     assert load_raw(str(tmp_path))["train"].column_names == ["x"]  # no sheet named: each file's first
     (tmp_path / "test.csv").write_text("text,label\na,good\n")
     assert list(load_raw(str(tmp_path), "reviews")) == ["train", "validation", "test"]  # a CSV beside them is read as it is
+
+
+def test_the_run_log_says_which_sheet_was_read(tiny_config, tmp_path):
+    """`workbench train` on a workbook: the first sheet, and the run log names it and the others."""
+    import csv
+
+    from workbench.core.events import MessageLogged
+    from workbench.core.training.run import prepare_run
+
+    with open(tiny_config.data.source, newline="", encoding="utf-8") as handle:
+        rows = [row if i == 0 else [row[0], int(row[1])] for i, row in enumerate(csv.reader(handle))]
+    path = write_xlsx(tmp_path / "sentiment.xlsx", {"reviews": rows, "about": [["written by hand"]]})
+    tiny_config.data.source = str(path)
+    said = []
+    prepared = prepare_run(tiny_config, said.append)
+    assert prepared.data.label_names == ["0", "1"]
+    lines = [event.text for event in said if isinstance(event, MessageLogged)]
+    assert f"Read the sheet 'reviews' of {path}; it also has the sheet 'about' (data.sheet names the sheet to read)." in lines
