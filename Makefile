@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 
-.PHONY: run demo test bundle bundle-test clean
+.PHONY: run demo test docs bundle bundle-test clean
 
 $(BIN)/workbench: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ test: $(BIN)/workbench
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+$(BIN)/mkdocs: $(BIN)/workbench
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
+	touch $@
+
+# The documentation site in site/: the run config reference is written from config.py first;
+# --strict fails the build on a broken link, a missing page or a page left out of the nav.
+docs: $(BIN)/mkdocs
+	$(BIN)/python docs/config_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 $(BIN)/pyinstaller: $(BIN)/workbench
 	$(BIN)/python -m pip install --quiet -e ".[dev,bundle]"
 	touch $@
@@ -34,4 +44,4 @@ bundle-test: $(BIN)/pyinstaller
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m bundle
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info

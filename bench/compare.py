@@ -164,9 +164,9 @@ def trainer_leg(data: str, epochs: float, settings: dict) -> dict:
         TrainingArguments,
     )
 
-    from workbench.core.model.backbones import resolve_backbone
     from workbench.core.config import BUNDLED_BACKBONE
     from workbench.core.events import EvalFinished, ProgressReported
+    from workbench.core.model.backbones import resolve_backbone
 
     ds = load_dataset("csv", data_files=_splits(data)).class_encode_column("label")
     if "test" not in ds:  # the demo CSV: hold out the same shares the engine carves

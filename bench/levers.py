@@ -112,10 +112,10 @@ def main() -> int:
 
     logging.set_verbosity_error()  # the new head's "newly initialized" report, once per setting and round
 
-    from workbench.core.model.backbones import resolve_backbone
     from workbench.core.config import BUNDLED_BACKBONE
-    from workbench.core.training.speed.cpu_dropout import use_fast_dropout
+    from workbench.core.model.backbones import resolve_backbone
     from workbench.core.model.device import choose_precision
+    from workbench.core.training.speed.cpu_dropout import use_fast_dropout
     from workbench.core.training.speed.first_token import use_first_token_layer
     from workbench.core.training.speed.sparse_embeddings import LazyAdamW, clip_grad_norm_
 

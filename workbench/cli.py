@@ -146,9 +146,9 @@ def cmd_compare(args) -> int:
     from pathlib import Path
 
     from workbench.core.compare.comparison import load_comparison, new_comparison, run_comparison
+    from workbench.core.compare.variants import parse_variant
     from workbench.core.config import load_config
     from workbench.core.training.control import RunControl
-    from workbench.core.compare.variants import parse_variant
 
     if args.resume:
         if args.config or args.variant:

@@ -3,9 +3,9 @@
 from transformers import pipeline
 
 from tests.tiny_models import write_sentiment_csv
-from workbench.core.model.backbones import backbone_info
 from workbench.core.config import BUNDLED_BACKBONE, RunConfig
 from workbench.core.events import RunFinished
+from workbench.core.model.backbones import backbone_info
 from workbench.core.training.run import train
 
 

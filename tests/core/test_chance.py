@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.core.evaluation.chance import chance_warning, constant_guess_score
 from workbench.core.config import RunConfig
+from workbench.core.evaluation.chance import chance_warning, constant_guess_score
 from workbench.core.events import MessageLogged, RunFinished
 from workbench.core.runs import list_runs, read_status
 from workbench.core.training.run import train

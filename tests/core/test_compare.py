@@ -6,14 +6,14 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.compare.comparison import load_comparison, new_comparison, run_comparison
-from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
+from workbench.core.training.control import RunControl
 from workbench.core.events import (
     ComparisonFinished, ComparisonStarted, ProgressReported, RunFinished, RunStarted, VariantEvent, VariantFinished,
     VariantStarted,
 )
-from workbench.core.runs import last_checkpoint, read_status
 from workbench.core.compare.variants import PRESETS, Variant, parse_variant, variant_config
+from workbench.core.runs import last_checkpoint, read_status
 
 
 def test_a_bare_preset_name_is_the_preset_and_values_parse_as_json_or_text():

@@ -12,8 +12,8 @@ from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from tests.core.test_training import Recorder
 from workbench.core.training.speed.cpu_dropout import (ATTENTION, FastDropout, choose_dropout_masks, dropped_attention, fast_dropout,
                                         keep_mask, use_fast_dropout)
-from workbench.core.model.device import _cpu_name
 from workbench.core.events import MessageLogged, RunFinished
+from workbench.core.model.device import _cpu_name
 from workbench.core.training.run import train
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from tests.tiny_models import tiny_task_config
 from workbench.core.errors import WorkbenchError
-from workbench.core.events import RunFailed, RunFinished
 from workbench.core.evaluation.extra_metrics import extra_metric_values, load_extra_metric
+from workbench.core.events import RunFailed, RunFinished
 from workbench.core.runs import EVENTS_FILE
 from workbench.core.training.run import train
 

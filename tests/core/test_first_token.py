@@ -9,10 +9,10 @@ from transformers import (AutoModel, AutoModelForQuestionAnswering, AutoModelFor
                           AutoModelForTokenClassification)
 
 from tests.core.test_training import Recorder
-from workbench.core.training.speed.cpu_dropout import ATTENTION, use_fast_dropout
 from workbench.core.events import EvalFinished, MessageLogged, RunFinished
-from workbench.core.training.speed.first_token import use_first_token_layer
 from workbench.core.training.run import train
+from workbench.core.training.speed.cpu_dropout import ATTENTION, use_fast_dropout
+from workbench.core.training.speed.first_token import use_first_token_layer
 
 
 def padded_batch():

@@ -12,9 +12,9 @@ from workbench.core.config import ConfigError, RunConfig
 from workbench.core.events import MessageLogged, RunFinished
 from workbench.core.model.freezing import apply_freeze, build_layer_tree
 from workbench.core.training.layer_rates import layer_rates, node_ranges, trainable_multipliers
+from workbench.core.training.run import train
 from workbench.core.training.speed.sparse_embeddings import LazyAdamW
 from workbench.core.training.trainer import trainer_class
-from workbench.core.training.run import train
 
 BASE_LR = 1e-3
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.tiny_models import finished_run, tiny_task_config, write_long_reviews_csv
-from workbench.core.tasks.windows import encode_text_windows, pool_windows
-from workbench.core.export.predict import Predictor
 from workbench.core.evaluation.results import SplitResults
+from workbench.core.export.predict import Predictor
+from workbench.core.tasks.windows import encode_text_windows, pool_windows
 
 MAX_LENGTH = 24  # the texts are about 30 tokens; their label is in the last 6
 

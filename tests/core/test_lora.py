@@ -14,7 +14,6 @@ from transformers import AutoModelForSequenceClassification, AutoModelForTokenCl
 from tests.tiny_models import tiny_task_config
 from workbench.cli import main
 from workbench.core.config import BackboneConfig, LoraConfig, RunConfig, TaskConfig
-from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import MessageLogged, ProgressReported, RunFailed, RunFinished, RunStarted
 from workbench.core.export.folder import export_run
@@ -22,6 +21,7 @@ from workbench.core.model.freezing import apply_freeze, build_layer_tree
 from workbench.core.model.heads import load_model
 from workbench.core.model.lora import adapter_targets, check_targets, lora_trainable, wrap_with_lora
 from workbench.core.runs import read_events
+from workbench.core.training.control import RunControl
 from workbench.core.training.run import train
 
 TEXTS = ["the movie was very good", "the plot was awful and bad", "john visited paris .", "it was not so nice"]

@@ -10,8 +10,8 @@ from tests.memory_faults import memory_that_fits
 from workbench.cli import main
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunFailed, RunFinished
-from workbench.core.training.memory import half_batch, is_out_of_memory, out_of_memory_sentence, prepare_retry
 from workbench.core.runs import read_events, read_status, run_config
+from workbench.core.training.memory import half_batch, is_out_of_memory, out_of_memory_sentence, prepare_retry
 from workbench.core.training.run import train
 
 

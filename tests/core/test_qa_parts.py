@@ -8,8 +8,8 @@ import pytest
 
 from tests.tiny_models import build_tiny_backbone
 from workbench.core.data.squad import looks_like_squad, read_squad
-from workbench.core.tasks.qa_columns import place_answer
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks.qa_columns import place_answer
 from workbench.core.tasks.qa_scores import exact_match, normalize_answer, squad_scores, token_f1
 from workbench.core.tasks.qa_windows import best_answers, encode_windows
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.tiny_models import tiny_run_config, write_ner_conll, write_sentiment_csv
 from workbench.core.errors import WorkbenchError
-from workbench.core.events import MessageLogged, RunFinished
 from workbench.core.evaluation.results import SplitResults, available_splits, rows_path, summary_path
+from workbench.core.events import MessageLogged, RunFinished
 from workbench.core.tasks.spans import Span, tag_spans
 from workbench.core.training.run import train
 

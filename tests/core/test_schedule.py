@@ -6,8 +6,8 @@ from pathlib import Path
 from workbench.core.config import TrainingConfig
 from workbench.core.events import MessageLogged, RunFinished, RunStarted
 from workbench.core.runs import read_status
-from workbench.core.training.schedule import MAX_EPOCHS, plan_training
 from workbench.core.training.run import train
+from workbench.core.training.schedule import MAX_EPOCHS, plan_training
 
 
 def test_a_small_set_gets_enough_steps_and_keeps_the_best():

@@ -9,10 +9,10 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from tests.core.test_training import Recorder
 from workbench.core.config import ConfigError, RunConfig
-from workbench.core.training.control import RunControl
 from workbench.core.events import MessageLogged, ProgressReported, RunFinished
-from workbench.core.training.speed.sparse_embeddings import LazyAdamW, clip_grad_norm_
+from workbench.core.training.control import RunControl
 from workbench.core.training.run import train
+from workbench.core.training.speed.sparse_embeddings import LazyAdamW, clip_grad_norm_
 
 WORD = "bert.embeddings.word_embeddings.weight"
 

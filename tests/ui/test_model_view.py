@@ -5,9 +5,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QRadioButton
 
 from tests.ui.pages_fixtures import WAIT_MS, idle_pool, tiny_backbone  # noqa: F401
-from workbench.core.model.backbones import backbone_info
 from workbench.core.config import BUNDLED_BACKBONE, RunConfig
 from workbench.core.errors import WorkbenchError
+from workbench.core.model.backbones import backbone_info
 from workbench.ui.views.model_view import ModelView
 
 pytestmark = pytest.mark.usefixtures("idle_pool")

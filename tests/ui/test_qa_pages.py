@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QComboBox, QLabel
 
 from tests.tiny_models import tiny_task_config, write_squad_json
 from tests.ui.pages_fixtures import WAIT_MS, config_on, data_view, idle_pool, tiny_backbone  # noqa: F401
+from workbench.core.evaluation.results import SplitResults
 from workbench.core.events import RunFinished
 from workbench.core.export.predict import Predictor
-from workbench.core.evaluation.results import SplitResults
 from workbench.core.training.run import train
 from workbench.demo import DEMO_SQUAD, demo_config
 from workbench.ui.qmodels.results_models import NO_ANSWER

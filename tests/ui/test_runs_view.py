@@ -5,9 +5,9 @@ from PySide6.QtCore import Qt
 
 from tests.tiny_models import tiny_run_config
 from tests.ui.conftest import points
-from workbench.core.training.control import RunControl
 from workbench.core.events import ProgressReported, RunFinished
 from workbench.core.runs import list_runs, read_status
+from workbench.core.training.control import RunControl
 from workbench.core.training.run import train
 from workbench.ui.qmodels.runs_model import RunsTableModel
 from workbench.ui.views.runs_view import RunsView

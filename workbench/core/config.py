@@ -51,18 +51,34 @@ class DataConfig:
     """
 
     source: str = ""
+    """The data: a file, a folder (split files named train/validation/test, or a `save_to_disk`
+    folder) or a Hub dataset id."""
     text_column: str = "text"
+    """The column that holds the text. Token tasks: the token lists (CoNLL files give `tokens`).
+    qa: the questions."""
     text_pair_column: str | None = None
+    """The column that holds the second text of a pair task. qa: the contexts. Empty: no second text."""
     label_column: str = "label"
+    """The column that holds the labels. Token tasks: the tag lists (CoNLL files give `tags`). qa: the
+    answers (SQuAD's `answers`, or the answer's text)."""
     label_delimiter: str | None = None
+    """multi_label with labels in one text cell: the character between them. Empty: found in the
+    data (a vertical bar, a semicolon or a comma, in that order)."""
     validation_fraction: float = 0.1
+    """The share of the training rows set aside for validation when the data has no validation
+    split (single-label and pair tasks: in proportion to each class, and never a class's last row)."""
     split_seed: int = 42
+    """The seed that picks the rows set aside for validation, and the rows kept by `max_train_rows`."""
     max_train_rows: int | None = None
+    """Train on at most this many training rows, picked at random. Empty: all of them."""
     answer_start_column: str = "answer_start"
+    """qa in a flat file: the column with the answer's character offset in its context. Where the
+    column is missing, the answer's text is looked for in the context."""
     sheet: str | None = None
-    """The sheet of a workbook source (.xlsx, .xlsm, .xls, .ods) to read, by name; None: the first sheet
-    that holds any cells, or, in a workbook whose sheets are named train, validation (or dev) and test,
-    those sheets as the splits. In a folder of split files it names the sheet of every workbook there."""
+    """The sheet of a workbook source (.xlsx, .xlsm, .xls, .ods) to read, by name. Empty: the first
+    sheet that holds any cells, or, in a workbook whose sheets are named train, validation (or dev)
+    and test, those sheets as the splits. In a folder of split files it names the sheet of every
+    workbook there."""
 
 
 @dataclass
@@ -70,7 +86,11 @@ class BackboneConfig:
     """`name` is `bundled:all-MiniLM-L6-v2`, a local model folder, or a Hub model id."""
 
     name: str = BUNDLED_BACKBONE
+    """The backbone: `bundled:all-MiniLM-L6-v2` (shipped with the workbench), a local model folder or
+    a Hub model id."""
     allow_pickle_weights: bool = False
+    """Load a model folder that holds only pickle (`.bin`) weights. Off: only safetensors weights
+    load. Turn it on only for models you trust."""
 
 
 @dataclass
@@ -85,14 +105,33 @@ class TaskConfig:
     contexts this way. `stride` None: half a window."""
 
     type: str = "single_label"
+    """The task: `single_label`, `pair` (two texts, one label), `multi_label`, `token` (a tag per
+    word, such as NER) or `qa` (extractive question answering)."""
     dropout: float | None = None
+    """The task head's dropout (the model config's `classifier_dropout`), in [0, 1). Empty: the
+    backbone's own."""
     class_weights: bool | list[float] = False
-    max_length: int | None = None  # None: the 95th percentile of training token lengths
+    """true: weigh the loss by the training label counts (inverse frequency per class or tag;
+    multi_label: each label's positives by negatives / positives, torch's `pos_weight`). A list:
+    one positive weight per label, in label order. Not for qa."""
+    max_length: int | None = None
+    """The longest input in tokens (at least 8); longer ones are cut, or read in windows. Empty: the
+    95th percentile of the training token lengths."""
     loss: str = "cross_entropy"
+    """`cross_entropy`, or `focal` (single-label, pair and token tasks; the class weights act as its
+    alpha)."""
     focal_gamma: float = 2.0
+    """The focal loss's gamma, read with `loss` "focal"."""
     label_smoothing: float = 0.0
+    """Label smoothing of the cross-entropy loss on single-label, pair and token tasks, in [0, 1).
+    0: off."""
     windows: bool = False
+    """Read texts longer than `max_length` in overlapping windows (single_label, pair, multi_label):
+    each window is trained on with its text's label, and a text is predicted from its windows' mean
+    logits (their maximum for multi_label). qa always reads contexts this way."""
     stride: int | None = None
+    """The tokens a window shares with its neighbour, at most half of `max_length`. Empty: half a
+    window."""
 
 
 @dataclass
@@ -105,9 +144,18 @@ class FreezeConfig:
     above is the floor: a node it freezes never joins."""
 
     preset: str = "full"
+    """`full` (nothing frozen), `head_only` (the whole backbone frozen), `embeddings` (the embeddings
+    frozen), `lower_half` (the embeddings and the lower half of the encoder layers frozen) or
+    `custom` (the nodes in `frozen`)."""
     frozen: list[str] = field(default_factory=list)
+    """With preset `custom`: the dotted module paths of the frozen nodes, as the Freeze page's layer
+    tree names them (such as `bert.embeddings.word_embeddings`)."""
     unfreeze_start_layers: int | None = None
+    """Gradual unfreezing: how many top encoder layers train from the start besides the head (0:
+    the head alone). Empty: gradual unfreezing is off."""
     unfreeze_every_steps: int | None = None
+    """Gradual unfreezing: one more layer joins every this many optimizer steps. Empty: one at the
+    start of each epoch."""
 
 
 @dataclass
@@ -116,10 +164,15 @@ class LoraConfig:
     `target_modules`, outside the frozen nodes; the base weights stay as they are, the head trains in full."""
 
     enabled: bool = False
+    """Train LoRA adapters instead of the backbone's weights (the Freeze page's LoRA box)."""
     rank: int = 8
+    """The adapters' rank (at least 1)."""
     alpha: int = 16
+    """The adapters' scaling alpha (positive)."""
     dropout: float = 0.1
+    """The adapters' dropout (peft's `lora_dropout`), in [0, 1)."""
     target_modules: list[str] = field(default_factory=lambda: ["query", "value"])
+    """The names of the Linear modules that get adapters."""
 
 
 @dataclass
@@ -128,47 +181,92 @@ class TrainingConfig:
     (workbench.core.training.schedule); `max_steps` above 0 overrides the epochs."""
 
     learning_rate: float | None = None
+    """The peak learning rate. Empty: sized to the backbone (1e-4 up to 512 wide, such as the bundled
+    MiniLM; 5e-5 for BERT-base and wider; 1e-3 for LoRA adapters)."""
     batch_size: int = 32
+    """Training rows per batch on each process; evaluation uses twice as many."""
     epochs: float | None = None
+    """Passes over the training data. Empty: sized to the data (at least 300 optimizer steps, more
+    with many classes, at most 10 epochs, one epoch on a large set)."""
     max_steps: int = -1
+    """Above 0: train exactly this many optimizer steps, whatever `epochs` says."""
     warmup_ratio: float = 0.1
+    """The share of the steps over which the learning rate rises from 0, in [0, 1); it then falls
+    linearly to 0."""
     weight_decay: float = 0.01
+    """AdamW's weight decay (not on biases and layer norms)."""
     max_grad_norm: float = 1.0
+    """Gradients are clipped to this 2-norm; 0: no clipping."""
     gradient_accumulation_steps: int = 1
+    """Batches added up into one optimizer step. The effective batch is `batch_size` times this
+    (times the processes)."""
     precision: str = "auto"
+    """`auto`, `fp32`, `bf16` or `fp16`. auto: bf16 on a GPU that has it (else fp16), fp32 on an
+    Apple GPU, and on a CPU bf16 only where a measured training step is clearly faster."""
     eval_strategy: str = "epoch"
+    """Evaluate on validation, and save a checkpoint, at each `epoch` or every `eval_steps` (`steps`)."""
     eval_steps: int = 200
+    """With `eval_strategy` "steps": the optimizer steps between evaluations."""
     logging_steps: int = 10
+    """The optimizer steps between two logged training losses (each the mean since the last)."""
     metric_for_best: str = "f1"
+    """The validation metric that picks the best checkpoint, which is the model kept: a built-in
+    metric (such as `f1` or `accuracy`; `loss`: lower is better) or one of `extra_metrics`."""
     early_stopping_patience: int | None = None
+    """Stop after this many evaluations without improvement. Empty: off, except that a run whose
+    epochs are sized to 4 or more stops after 3."""
     group_by_length: bool = True
+    """Batch texts of similar length together (still shuffled), so less padding is computed. false:
+    plain random order."""
     seed: int = 42
+    """The seed of the training: the new head's weights, the data order, the dropout masks."""
     save_total_limit: int = 2
-    sparse_embeddings: bool = True  # full fine-tunes on a CPU update only the word-embedding rows a batch uses
-    dropout_masks: str = "auto"  # "fast": four masks from each random number (cpu_dropout.py); "torch"; "auto": measured
-    last_layer_first_token: bool = True  # sequence heads: the last layer computes only the token the head reads
-    gradient_checkpointing: bool = False  # recompute activations in the backward pass: less memory, slower steps
-    extra_metrics: list[str] = field(default_factory=list)  # evaluate module ids or local module folders
-    layer_lr_decay: float = 1.0  # encoder layer i of L trains at decay ** (L - 1 - i) times the rate; 1.0: off
-    head_lr_multiplier: float = 1.0  # the task head's rate, as a multiple of the top layer's
+    """The checkpoints kept in the run folder (at least 1)."""
+    sparse_embeddings: bool = True
+    """Full fine-tunes on a CPU update only the word-embedding rows a batch uses."""
+    dropout_masks: str = "auto"
+    """`fast`: four dropout masks drawn from each random number; `torch`: torch's own; `auto`:
+    measured once per machine on a CPU (torch's elsewhere)."""
+    last_layer_first_token: bool = True
+    """Sequence heads: the last layer computes only the token the head reads."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass: less memory, slower steps."""
+    extra_metrics: list[str] = field(default_factory=list)
+    """Further `evaluate` modules, computed beside the built-in metrics at each evaluation: module
+    ids, or local folders holding `<name>/<name>.py`."""
+    layer_lr_decay: float = 1.0
+    """Encoder layer i of L trains at `decay ** (L - 1 - i)` times the rate, the embeddings one step
+    below the lowest layer; in (0, 1]. 1.0: off."""
+    head_lr_multiplier: float = 1.0
+    """The task head's rate, as a multiple of the top layer's."""
 
 
 @dataclass
 class OutputConfig:
     runs_root: str = "runs"
+    """The folder that holds the run folders."""
     run_name: str | None = None
+    """The name in the run folder's name (`<stamp>-<name>`). Empty: the task and the data's name."""
 
 
 @dataclass
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
+    """The examples: the data source, its columns and the validation split."""
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    """The pretrained encoder to fine-tune."""
     task: TaskConfig = field(default_factory=TaskConfig)
+    """The task, its head, its loss and how long inputs are read."""
     freeze: FreezeConfig = field(default_factory=FreezeConfig)
+    """Which layers train, and gradual unfreezing."""
     lora: LoraConfig = field(default_factory=LoraConfig)
+    """LoRA adapters instead of full fine-tuning."""
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    """The optimizer, the schedule, evaluation, checkpoints and the speed levers."""
     output: OutputConfig = field(default_factory=OutputConfig)
+    """Where the run folder goes."""
     schema_version: int = SCHEMA_VERSION
+    """The version of the config's layout; a config of another version is refused."""
 
     def validate(self) -> list[str]:
         """Every problem with this config, one sentence each naming the field."""

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import RunConfig, load_config
-from workbench.core.model.device import device_summary
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import RunFinished
+from workbench.core.model.device import device_summary
 from workbench.core.runs import MODEL
 from workbench.demo import demo_config
 from workbench.ui import settings

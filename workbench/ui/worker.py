@@ -23,9 +23,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from workbench.core.config import RunConfig
-from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import Event, ProgressReported, RunFailed, VariantEvent
+from workbench.core.training.control import RunControl
 
 TICK_MS = 50
 

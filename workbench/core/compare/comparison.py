@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.config import ConfigError, RunConfig
-from workbench.core.training.control import RunControl
 from workbench.core.errors import WorkbenchError
+from workbench.core.training.control import RunControl
 from workbench.core.events import (
     ComparisonFinished, ComparisonSink, ComparisonStarted, Event, ProgressReported, RunFailed,
     RunStarted, StepLogged, VariantEvent, VariantFinished, VariantStarted,
 )
-from workbench.core.runs import last_checkpoint, read_events, read_status, write_json_atomic
 from workbench.core.compare.variants import Variant, check_names, variant_config
+from workbench.core.runs import last_checkpoint, read_events, read_status, write_json_atomic
 
 COMPARISONS, COMPARISON_FILE = "comparisons", "comparison.json"
 TABLE_CSV, TABLE_MD, CURVES_PNG = "table.csv", "table.md", "curves.png"

@@ -121,8 +121,8 @@ class PreflightReport:
 
 def run_preflight(config: DataConfig, task: str | Task, backbone: str) -> PreflightReport:
     """Prepare the data as training will, then count, measure token lengths and check it."""
-    from workbench.core.model.backbones import backbone_info, load_tokenizer
     from workbench.core.data import prepare, token_length_stats
+    from workbench.core.model.backbones import backbone_info, load_tokenizer
 
     task = get_task(task)
     prepared = prepare(config, task)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.hub import is_hub_id
 from workbench.core.evaluation.results import RESULTS
+from workbench.core.hub import is_hub_id
 from workbench.core.runs import (
     ADAPTER, CHECKPOINTS, CONFIG_FILE, EVENTS_FILE, MODEL, STATUS_FILE, process_alive, run_config,
 )
@@ -43,9 +43,9 @@ def export_run(run_dir: str | Path, dest: str | Path | None = None, onnx: bool =
 
     A LoRA run's model has its adapters merged in; `adapter` also writes the adapter alone to `dest/adapter`,
     which peft loads onto the base model."""
-    from workbench.core.model.lora import ADAPTER_FILES
     from workbench.core.export.model_card import model_card
     from workbench.core.export.predict import SavedModel
+    from workbench.core.model.lora import ADAPTER_FILES
 
     run_dir = Path(run_dir)
     dest = Path(dest) if dest else run_dir / "export"
@@ -102,12 +102,13 @@ def validation_rows(run_dir: Path, saved):
     if not is_hub_id(source) and not Path(source).expanduser().exists():
         raise WorkbenchError(f"The run's data {source} is gone, and the ONNX export is checked on its validation "
                              "rows; put the file back, or export without ONNX.")
-    data = prepare(config.data, saved.task)
-    if get_task(saved.task).uses_labels and data.label_names != saved.label_names:
+    task = get_task(saved.task)
+    data = prepare(config.data, task)
+    if task.uses_labels and data.label_names != saved.label_names:
         raise WorkbenchError(f"The labels in {source} ({', '.join(data.label_names)}) are no longer the model's "
                              f"({', '.join(saved.label_names)}), so its validation rows cannot check the ONNX export.")
     tokenizer = AutoTokenizer.from_pretrained(saved.path)
-    return encode_splits(DatasetDict({"validation": data.splits["validation"]}), saved.task, tokenizer,
+    return encode_splits(DatasetDict({"validation": data.splits["validation"]}), task, tokenizer,
                          saved.max_length or saved.input_limit(tokenizer), config.task)["validation"]
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.tasks.batches import row_logits
 from workbench.core.runs import write_json_atomic
+from workbench.core.tasks.batches import row_logits
 
 OPSET = 20  # torch's dynamo exporter translates natively to 20; onnxruntime 1.32 runs up to 23
 PARITY_TOLERANCE = 1e-3

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workbench.core.model.backbones import check_weights_format, resolve_backbone
 from workbench.core.config import BackboneConfig, TaskConfig
+from workbench.core.model.backbones import check_weights_format, resolve_backbone
 from workbench.core.tasks import get_task
 
 

@@ -70,11 +70,11 @@ def text_plan(raw: datasets.DatasetDict, config: DataConfig, pair: bool, multi_h
     label = config.label_column
     for split, dataset in raw.items():
         for column in text_columns + [label]:
-            find_column(dataset, column, where(config.source, split))
+            find_column(dataset, column, split_source(config.source, split))
         for column in text_columns:
             if not isinstance(dataset.features[column], datasets.Value):
                 raise WorkbenchError(
-                    f"Column '{column}' in {where(config.source, split)} does not hold text "
+                    f"Column '{column}' in {split_source(config.source, split)} does not hold text "
                     f"({type(dataset.features[column]).__name__}); choose a text column, or the token task for token lists."
                 )
     coder, names = (_multi_coder if multi_hot else _class_coder)(raw, config)
@@ -98,10 +98,10 @@ def token_plan(raw: datasets.DatasetDict, config: DataConfig) -> Plan:
     tags = find_column(train, config.label_column, config.source, ("tags", "ner_tags") if config.label_column == "label" else ())
     for split, dataset in raw.items():
         for column in (tokens, tags):
-            find_column(dataset, column, where(config.source, split))
+            find_column(dataset, column, split_source(config.source, split))
             if not is_list(dataset.features[column]):
                 raise WorkbenchError(
-                    f"Column '{column}' in {where(config.source, split)} holds plain values, not one list per "
+                    f"Column '{column}' in {split_source(config.source, split)} holds plain values, not one list per "
                     "sentence; a token task needs token and tag lists (a CoNLL file gives them)."
                 )
     inner = train.features[tags].feature
@@ -111,7 +111,7 @@ def token_plan(raw: datasets.DatasetDict, config: DataConfig) -> Plan:
         bad = sorted(tag for tag in found if not _TAG.match(str(tag)))
         if bad:
             raise WorkbenchError(
-                f"{where(config.source, split)} has the tag '{bad[0]}' in column '{tags}' (unknown tag scheme); "
+                f"{split_source(config.source, split)} has the tag '{bad[0]}' in column '{tags}' (unknown tag scheme); "
                 "every tag must be O or start with B-, I-, E-, S-, L- or U- followed by the entity type."
             )
     names = sorted(present["train"], key=lambda tag: (tag != "O", tag))
@@ -230,7 +230,8 @@ def find_column(dataset: datasets.Dataset, wanted: str, where: str, fallbacks: t
     raise WorkbenchError(f"{where} has no column '{wanted}'{hint} (its columns are: {', '.join(columns)}).")
 
 
-def where(source: str, split: str) -> str:
+def split_source(source: str, split: str) -> str:
+    """How messages name a split: the source itself for train, else "the <split> split of <source>"."""
     return source if split == "train" else f"the {split} split of {source}"
 
 

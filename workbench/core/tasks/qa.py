@@ -13,8 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from workbench.core.tasks.windows import window_stride
 from workbench.core.tasks.base import Encoder, Task
+from workbench.core.tasks.windows import window_stride
 
 PIPELINE = "question-answering"
 MAX_SEQ_LEN, DOC_STRIDE = 384, 128  # the question-answering pipeline's defaults
@@ -144,8 +144,8 @@ class QuestionAnswering(Task):
     def predict(self, predictor, texts, pairs):
         """Answers to questions (`texts`) in contexts (`pairs`), in the windows the model was trained on
         (its task_specific_params), else in the pipeline's default ones."""
-        from workbench.core.tasks.batches import TaskCollator
         from workbench.core.errors import WorkbenchError
+        from workbench.core.tasks.batches import TaskCollator
         from workbench.core.tasks.batches import row_logits
         from workbench.core.tasks.prediction import Prediction
         from workbench.core.tasks.qa_windows import encode_windows

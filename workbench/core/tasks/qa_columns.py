@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.core.config import DataConfig
-from workbench.core.tasks.columns import find_column, raise_first, where
 from workbench.core.errors import WorkbenchError
+from workbench.core.tasks.columns import find_column, raise_first, split_source
 
 # the columns of the Hub's `squad` datasets, which SQuAD files are read into too
 FEATURES = datasets.Features({
@@ -44,11 +44,11 @@ def qa_plan(raw: datasets.DatasetDict, config: DataConfig):
     for split, dataset in raw.items():
         for column in (question, context, answers, start):
             if column is not None:
-                find_column(dataset, column, where(config.source, split))
+                find_column(dataset, column, split_source(config.source, split))
         if isinstance(dataset.features[answers], dict) != nested or (
                 nested and not {"text", "answer_start"} <= set(dataset.features[answers])):
             raise WorkbenchError(
-                f"Column '{answers}' in {where(config.source, split)} must hold SQuAD answers "
+                f"Column '{answers}' in {split_source(config.source, split)} must hold SQuAD answers "
                 "({'text': [...], 'answer_start': [...]}) in every split, or the answer text in every split.")
     batch = functools.partial(_qa_batch, question=question, context=context, answers=answers, start=start, nested=nested)
     return batch, {name: FEATURES[name] for name in COLUMNS}, [], None

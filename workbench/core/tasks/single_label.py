@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.tasks.windows import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
 from workbench.core.tasks.base import Encoder, Task
 from workbench.core.tasks.logits import first_output
+from workbench.core.tasks.windows import PARAMS, encode_text_windows, model_windows, pool_windows, window_stride
 
 DECIMALS = 6  # of the probabilities in results files
 

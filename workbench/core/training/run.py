@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.core.evaluation.chance import chance_warning, constant_guess_score
 from workbench.core.config import RunConfig
+from workbench.core.errors import WorkbenchError
+from workbench.core.evaluation.chance import chance_warning, constant_guess_score
 from workbench.core.training.control import RunControl
 from workbench.core.training.distributed import agree, agree_run_dir, is_main_process, main_process_first
-from workbench.core.errors import WorkbenchError
 from workbench.core.events import (
     EventSink,
     MessageLogged,
@@ -39,8 +39,8 @@ from workbench.core.runs import (
     new_run_dir,
     run_config,
 )
-from workbench.core.training.schedule import plan_training
 from workbench.core.tasks import Task, get_task
+from workbench.core.training.schedule import plan_training
 from workbench.core.training.trainer import trainer_class
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,10 @@ class Prepared:
 def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     from transformers import set_seed
 
-    from workbench.core.model.backbones import backbone_info, load_tokenizer
     from workbench.core.data import prepare, token_length_stats
     from workbench.core.data.encoding import encode_splits
     from workbench.core.evaluation.extra_metrics import load_extra_metrics
+    from workbench.core.model.backbones import backbone_info, load_tokenizer
     from workbench.core.model.freezing import apply_freeze, build_layer_tree, mask_paths
     from workbench.core.model.heads import load_model
     from workbench.core.training.losses import build_loss
@@ -241,17 +241,17 @@ def _failures_only(sink: EventSink) -> EventSink:
 def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, started) -> RunFinished:
     from transformers import EarlyStoppingCallback, PrinterCallback, Trainer
 
-    from workbench.core.training.callbacks import EventCallback, UnfreezingCallback
-    from workbench.core.training.speed.cpu_dropout import choose_dropout_masks, use_fast_dropout
-    from workbench.core.model.device import choose_precision, pick_device
-    from workbench.core.training.distributed import world_size
     from workbench.core.data.encoding import PaddingCollator
-    from workbench.core.evaluation.results import write_results
-    from workbench.core.training.speed.first_token import first_token_sentence, use_first_token_layer
-    from workbench.core.model.freezing import build_layer_tree, mask_paths
-    from workbench.core.training.layer_rates import describe_rates, layer_rates, trainable_multipliers
     from workbench.core.evaluation.metrics import build_compute_metrics, reduce_logits
+    from workbench.core.evaluation.results import write_results
     from workbench.core.evaluation.results import RESULTS, SPLITS
+    from workbench.core.model.device import choose_precision, pick_device
+    from workbench.core.model.freezing import build_layer_tree, mask_paths
+    from workbench.core.training.callbacks import EventCallback, UnfreezingCallback
+    from workbench.core.training.distributed import world_size
+    from workbench.core.training.layer_rates import describe_rates, layer_rates, trainable_multipliers
+    from workbench.core.training.speed.cpu_dropout import choose_dropout_masks, use_fast_dropout
+    from workbench.core.training.speed.first_token import first_token_sentence, use_first_token_layer
     from workbench.core.training.speed.sparse_embeddings import LazyAdamW, plan_sparse_embeddings, set_sparse_embeddings
     from workbench.core.training.unfreezing import plan_unfreezing
 

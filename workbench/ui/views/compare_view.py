@@ -18,10 +18,10 @@ from workbench.core.events import (
     ComparisonFinished, ComparisonStarted, EvalFinished, ProgressReported, RunFailed, StepLogged, VariantEvent,
     VariantFinished, VariantStarted,
 )
-from workbench.core.runs import read_events
 from workbench.core.compare.variants import PRESETS, Variant, parse_variant
-from workbench.ui.views.comparison_plot import save_comparison_plot
+from workbench.core.runs import read_events
 from workbench.ui.qmodels.comparison_model import ComparisonTableModel
+from workbench.ui.views.comparison_plot import save_comparison_plot
 from workbench.ui.views.curves import RunCurves
 from workbench.ui.views.run_page import RunPage
 

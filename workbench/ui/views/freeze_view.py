@@ -14,8 +14,8 @@ from workbench.core.config import FreezeConfig, LoraConfig, RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.model.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
 from workbench.core.model.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
-from workbench.core.training.layer_rates import layer_rates, node_ranges
 from workbench.core.model.lora import check_targets, lora_trainable
+from workbench.core.training.layer_rates import layer_rates, node_ranges
 from workbench.core.training.unfreezing import node_labels, plan_unfreezing
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.qmodels.layer_tree_model import JOINS, LORA, NAME, PARAMETERS, RATE, TRAINABLE, LayerTreeModel

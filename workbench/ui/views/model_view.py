@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
-from workbench.core.model.backbones import ModelInfo
 from workbench.core.config import BUNDLED_BACKBONE, LABELLED_TASKS, RunConfig, TaskConfig
 from workbench.core.hub import is_hub_id
+from workbench.core.model.backbones import ModelInfo
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.settings import last_folder, remember_folder
 from workbench.ui.views.layouts import left_aligned_row

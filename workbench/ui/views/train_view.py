@@ -17,8 +17,8 @@ from workbench.core.events import (
     RunStarted, StepLogged,
 )
 from workbench.core.errors import WorkbenchError
-from workbench.core.training.memory import prepare_retry
 from workbench.core.runs import RunSummary, read_events
+from workbench.core.training.memory import prepare_retry
 from workbench.ui.views.run_page import WARNING_STYLE, RunPage
 
 MAIN_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall", "loss")
