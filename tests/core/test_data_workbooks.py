@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.core.workbook_files import with_cached_values, write_ods, write_xlsx
+from tests.core.workbook_files import with_cached_values, write_ods, write_ods_rows, write_xlsx
 from workbench.core.config import DataConfig, RunConfig
 from workbench.core.data import load_raw, prepare
 from workbench.core.errors import WorkbenchError
@@ -117,6 +117,13 @@ def test_a_merged_header_names_its_columns_as_pandas_names_repeats(tmp_path):
     raw = load_raw(str(path))["train"]
     assert raw.column_names == ["id", "review", "review.1", "label"]  # E holds nothing: dropped
     assert raw["review.1"][0] == "body 0"
+
+
+def test_a_merged_header_in_an_ods_workbook(tmp_path):
+    rows = [["review", "", "label"]] + [[f"title {i}", f"body {i}", "good" if i % 2 else "bad"] for i in range(4)]
+    path = write_ods_rows(tmp_path / "merged.ods", "s", rows, spans={(0, 0): 2})
+    raw = load_raw(str(path))["train"]
+    assert raw.column_names == ["review", "review.1", "label"] and raw["review.1"][1] == "body 1"
 
 
 def test_a_column_without_a_header_is_named_as_pandas_names_it(tmp_path):

@@ -55,3 +55,29 @@ def with_cached_values(path: Path, sheet_index: int, values: dict[str, object], 
         for name, data in files.items():
             package.writestr(name, data)
     return path
+
+
+def write_ods_rows(path: Path, sheet: str, rows: list[list[str]], spans: dict[tuple[int, int], int]) -> Path:
+    """An .ods of text cells written with odfpy itself, as LibreOffice writes a merged cell: the cell
+    at (row, column) spanning `spans[(row, column)]` columns, the cells it covers `covered-table-cell`s."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    document, table = OpenDocumentSpreadsheet(), Table(name=sheet)
+    for r, cells in enumerate(rows):
+        row, covered = TableRow(), 0
+        for c, text in enumerate(cells):
+            if covered:
+                row.addElement(CoveredTableCell())
+                covered -= 1
+                continue
+            span = spans.get((r, c), 1)
+            cell = TableCell(valuetype="string", numbercolumnsspanned=span) if span > 1 else TableCell(valuetype="string")
+            cell.addElement(P(text=text))
+            row.addElement(cell)
+            covered = span - 1
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path

@@ -48,6 +48,7 @@ _UNCACHED_FORMULA = re.compile(
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 log = logging.getLogger(__name__)
 
 
@@ -139,8 +140,8 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         if not loaded.height:
             raise WorkbenchError(f"{where(path, name, start=True)} is empty; pick a sheet that holds the header and rows.")
         cells = loaded.to_python(skip_empty_area=True)
-        merged = loaded.merged_cell_ranges or []
         top, left = loaded.start
+        merged = loaded.merged_cell_ranges or (_ods_header_spans(path, name, top) if path.suffix.lower() == ".ods" else [])
     finally:
         book.close()
     table = _records(path, name, names, cells, top, left, merged)
@@ -329,3 +330,42 @@ def _sheet_xml(path: Path, sheet: str) -> bytes | None:
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return None
     return None
+
+
+# --- merged header cells (.ods: calamine gives no merged ranges for OpenDocument) ------------------
+
+
+def _ods_header_spans(path: Path, sheet: str, top: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The header row's merged cells of an .ods sheet, as calamine gives an .xlsx's merged ranges
+    ((row, first column), (row, last column)); the XML is read only up to that row."""
+    table, number_rows = f"{_ODS_TABLE}table", f"{_ODS_TABLE}number-rows-repeated"
+    cells = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
+    try:
+        with zipfile.ZipFile(path) as package, package.open("content.xml") as content:
+            inside, row = False, 0
+            for event, element in ElementTree.iterparse(content, events=("start", "end")):
+                if element.tag == table and event == "start":
+                    inside = element.get(f"{_ODS_TABLE}name") == sheet
+                elif element.tag == table and inside:
+                    return []
+                elif inside and event == "end" and element.tag == f"{_ODS_TABLE}table-row":
+                    repeated = int(element.get(number_rows, "1"))
+                    if row <= top < row + repeated:
+                        return _row_spans(element, top, cells)
+                    row += repeated
+                    element.clear()
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return []
+    return []
+
+
+def _row_spans(row, top: int, cells: tuple[str, str]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    spans, column = [], 0
+    for cell in row:
+        if cell.tag not in cells:
+            continue
+        span = int(cell.get(f"{_ODS_TABLE}number-columns-spanned", "1"))
+        if span > 1:
+            spans.append(((top, column), (top, column + span - 1)))
+        column += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+    return spans
