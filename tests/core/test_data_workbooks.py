@@ -196,6 +196,7 @@ def test_a_column_named_twice_is_refused_naming_both_cells(tmp_path):
     (lambda whole: whole[: len(whole) // 2], "could not be read (it is damaged or cut short"),
     (lambda whole: b"text,label\na,b\n", "holds plain text, not a workbook, although it is named .xlsx; rename it to .csv"),
     (lambda whole: b"<html><table><tr><td>text</td></tr></table></html>", "holds a web page (HTML), not a workbook"),
+    (lambda whole: "text\tlabel\na\tb\n".encode("utf-16"), "holds plain text, not a workbook"),
 ])
 def test_a_damaged_or_misnamed_workbook_is_one_sentence(tmp_path, make, expected):
     whole = write_xlsx(tmp_path / "whole.xlsx", {"s": REVIEWS}).read_bytes()

@@ -27,7 +27,7 @@ from workbench.core.data.conll import DOCSTART, looks_like_conll, read_conll
 from workbench.core.data.problems import FORMAT_HINTS as _FORMAT_HINTS
 from workbench.core.data.problems import problem as _problem
 from workbench.core.data.squad import looks_like_squad, read_squad
-from workbench.core.data.workbooks import SheetRead, read_table, sheet_names, split_sheets
+from workbench.core.data.workbooks import SheetRead, read_table, read_workbook
 from workbench.core.errors import WorkbenchError
 from workbench.core.filetypes import DATA_EXTENSIONS as EXTENSIONS
 from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
@@ -125,8 +125,7 @@ def _load_raw(source: str, sheet: str | None) -> RawData:
 def _load_workbook(path: Path, sheet: str | None) -> RawData:
     """One sheet as the train split, or, with no sheet named, the sheets named after splits as those splits."""
     _open_file(path)
-    splits = split_sheets(sheet_names(path)) if sheet is None else {}
-    tables = {split: read_table(path, name) for split, name in splits.items()} or {"train": read_table(path, sheet)}
+    tables = read_workbook(path, sheet)
     order = [split for split in ("train", "validation", "test") if split in tables]
     return RawData({split: _dataset(tables[split]) for split in order}, sheets={split: tables[split].read() for split in order},
                    notes=[note for split in order for note in tables[split].notes])

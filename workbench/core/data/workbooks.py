@@ -97,16 +97,7 @@ def where(path: Path | str, sheet: str, start: bool = False) -> str:
     return f"{'The' if start else 'the'} sheet '{sheet}' of {path}"
 
 
-def sheet_names(path: Path) -> list[str]:
-    """The workbook's sheets in order (chart sheets, which hold no cells, left out)."""
-    book = _open(path)
-    try:
-        return [meta.name for meta in book.sheets_metadata if "Chart" not in str(meta.typ)]
-    finally:
-        book.close()
-
-
-def split_sheets(names: list[str]) -> dict[str, str]:
+def split_sheets(names: list[str] | tuple[str, ...]) -> dict[str, str]:
     """split -> sheet for a workbook whose sheets are its splits: a train sheet and a validation or test
     sheet, named train, training, validation, valid, val, dev, test or testing (any case); else {}."""
     found: dict[str, str] = {}
@@ -119,34 +110,31 @@ def split_sheets(names: list[str]) -> dict[str, str]:
 
 def read_table(path: Path, sheet: str | None = None) -> Table:
     """The sheet `sheet` of the workbook (None: its first visible sheet with any cells) as records."""
+    return read_workbook(path, sheet, splits=False)["train"]
+
+
+def read_workbook(path: Path, sheet: str | None = None, splits: bool = True) -> dict[str, Table]:
+    """The workbook's records by split: {"train": the sheet `sheet`}, or with no sheet named and
+    `splits`, its sheets named after splits as those splits (else its first visible sheet with cells)."""
     book = _open(path)
     try:
-        metas = [meta for meta in book.sheets_metadata if "Chart" not in str(meta.typ)]
-        names = tuple(meta.name for meta in metas)
+        names = tuple(meta.name for meta in book.sheets_metadata if "Chart" not in str(meta.typ))  # charts hold no cells
+        by_split = split_sheets(names) if splits and sheet is None else {}
+        if by_split:
+            return {split: _read_sheet(book, path, names, name) for split, name in by_split.items()}
+        if sheet is not None and sheet not in names:
+            raise WorkbenchError(f"The workbook {path} has no sheet '{sheet}' (its sheets: "
+                                 f"{', '.join(repr(name) for name in names)}); set data.sheet to one of them.")
         if sheet is not None:
-            if sheet not in names:
-                raise WorkbenchError(f"The workbook {path} has no sheet '{sheet}' (its sheets: "
-                                     f"{', '.join(repr(name) for name in names)}); set data.sheet to one of them.")
-            candidates = [sheet]
-        else:
-            visible = [meta.name for meta in metas if "Visible" in str(meta.visible) and "Hidden" not in str(meta.visible)]
-            candidates = visible or list(names)
-        for name in candidates:
+            return {"train": _read_sheet(book, path, names, sheet)}
+        visible = [meta.name for meta in book.sheets_metadata if meta.name in names and str(meta.visible).endswith(".Visible")]
+        for name in visible or names:
             loaded = _load_sheet(book, path, name)
-            if loaded.height or sheet is not None:
-                break
-        else:
-            raise WorkbenchError(f"The workbook {path} holds no cells in any sheet; put the header and rows in its first sheet.")
-        if not loaded.height:
-            raise WorkbenchError(f"{where(path, name, start=True)} is empty; pick a sheet that holds the header and rows.")
-        cells = loaded.to_python(skip_empty_area=True)
-        top, left = loaded.start
-        merged = loaded.merged_cell_ranges or (_ods_header_spans(path, name, top) if path.suffix.lower() == ".ods" else [])
+            if loaded.height:
+                return {"train": _read_sheet(book, path, names, name, loaded)}
+        raise WorkbenchError(f"The workbook {path} holds no cells in any sheet; put the header and rows in its first sheet.")
     finally:
         book.close()
-    table = _records(path, name, names, cells, top, left, merged)
-    _check_formulas(path, name, table)
-    return table
 
 
 def cell_text(value: object) -> str:
@@ -214,10 +202,21 @@ def _not_a_workbook(path: Path) -> str | None:
     if text.startswith((b"<", b"<!doctype")):
         return (f"{path} holds a web page (HTML), not a workbook, although it is named {suffix}; open it in Excel "
                 "and save it as .xlsx, or export the data as CSV.")
-    if b"\x00" not in head:
+    if b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text ("Unicode Text") too
         return f"{path} holds plain text, not a workbook, although it is named {suffix}; rename it to .csv and open that."
     return (f"The workbook {path} could not be read (it is not a {suffix} workbook, or it is damaged); "
             "open it in Excel or LibreOffice and save it again.")
+
+
+def _read_sheet(book, path: Path, names: tuple[str, ...], name: str, loaded=None) -> Table:
+    loaded = _load_sheet(book, path, name) if loaded is None else loaded
+    if not loaded.height:
+        raise WorkbenchError(f"{where(path, name, start=True)} is empty; pick a sheet that holds the header and rows.")
+    top, left = loaded.start
+    merged = loaded.merged_cell_ranges or (_ods_header_spans(path, name, top) if path.suffix.lower() == ".ods" else [])
+    table = _records(path, name, names, loaded.to_python(skip_empty_area=True), top, left, merged)
+    _check_formulas(path, name, table)
+    return table
 
 
 def _load_sheet(book, path: Path, name: str):
