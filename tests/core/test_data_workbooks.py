@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.core.workbook_files import with_cached_values, write_ods, write_ods_rows, write_xlsx
+from tests.core.workbook_files import with_cached_values, write_ods, write_ods_rows, write_xls, write_xlsx
 from workbench.core.config import DataConfig, RunConfig
 from workbench.core.data import load_raw, prepare
 from workbench.core.errors import WorkbenchError
@@ -89,6 +89,23 @@ def test_an_ods_workbook_with_several_sheets(tmp_path):
     assert raw["train"]["day"][:2] == ["2024-01-01", "2024-01-02"]
     assert load_raw(str(path), "second")["train"]["label"][:2] == ["a", "b"]
     assert prepare(DataConfig(str(path)), "single_label").label_names == ["1", "2"]
+
+
+def test_an_old_xls_workbook(tmp_path):
+    """.xls (Excel 97-2003, written by xlwt): sheets, a merged header, numbers and dates as labels. A
+    formula xlwt writes has no saved value and is read as empty: calamine tells no formulas in .xls
+    files, which Excel always saves with their values."""
+    import xlwt
+
+    rows = [["text", "label", "part", None]] + [[f"row {i}", i % 2, f"a{i}", f"b{i}"] for i in range(6)]
+    rows += [["dated", dt.date(2024, 1, 2), "a", "b"], ["formula", xlwt.Formula("1+1"), "a", "b"]]
+    path = write_xls(tmp_path / "old.xls", {"first": rows, "second": REVIEWS}, merged={"first": [(0, 0, 2, 3)]})
+    raw = load_raw(str(path))
+    assert raw["train"].column_names == ["text", "label", "part", "part.1"]
+    assert raw["train"]["label"] == ["0", "1", "0", "1", "0", "1", "2024-01-02", None]
+    assert raw.sheet_notes() == [f"Read the sheet 'first' of {path}; it also has the sheet 'second' (data.sheet names "
+                                 "the sheet to read)."]
+    assert prepare(DataConfig(str(path), sheet="second"), "single_label").label_names == ["bad", "good"]
 
 
 def test_numbers_dates_and_booleans_read_as_an_analyst_sees_them(tmp_path):

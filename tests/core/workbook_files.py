@@ -1,4 +1,5 @@
-"""Real workbooks for the tests: .xlsx written by openpyxl, .ods by pandas' odf writer (odfpy).
+"""Real workbooks for the tests: .xlsx written by openpyxl, .ods by pandas' odf writer (odfpy) or odfpy
+itself, .xls by xlwt.
 
 openpyxl writes a formula without the value it gives (it does not calculate), as many exporters do;
 Excel and LibreOffice save each formula's value beside it. `with_cached_values` writes those values
@@ -80,4 +81,26 @@ def write_ods_rows(path: Path, sheet: str, rows: list[list[str]], spans: dict[tu
         table.addElement(row)
     document.spreadsheet.addElement(table)
     document.save(str(path))
+    return path
+
+
+def write_xls(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[tuple[int, int, int, int]]] | None = None) -> Path:
+    """An Excel 97-2003 workbook; `merged`: (first row, last row, first column, last column) per sheet,
+    0-based, the text of each merged range in its first cell of `sheets`."""
+    import datetime as dt
+
+    import xlwt
+
+    book = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        spans = {(r0, c0): (r1, c1) for r0, r1, c0, c1 in (merged or {}).get(name, [])}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) in spans:
+                    sheet.write_merge(r, spans[r, c][0], c, spans[r, c][1], value)
+                elif value is not None and not any(r0 <= r <= r1 and c0 < c <= c1 for (r0, c0), (r1, c1) in spans.items()):
+                    sheet.write(r, c, value, dates) if isinstance(value, dt.date) else sheet.write(r, c, value)
+    book.save(str(path))
     return path
