@@ -257,6 +257,10 @@ def test_a_two_sheet_workbook_opened_by_open_file_offers_its_sheets(qtbot, view,
     with qtbot.waitSignal(view.checked, timeout=WAIT_MS):
         view.show_config(config)  # the same source and sheet: no reload, the sheet kept
     assert picker.currentText() == "reviews"
+    view.show_config(RunConfig(data=DataConfig("")))  # a new config: no source, so no sheet either
+    fresh = RunConfig()
+    view.update_config(fresh)
+    assert (fresh.data.source, fresh.data.sheet, picker.isVisible()) == ("", None, False)
 
 
 def test_a_sheet_that_cannot_be_read_keeps_the_picker(qtbot, view, tmp_path):

@@ -118,6 +118,7 @@ class DataView(QWidget):
     def show_config(self, config: RunConfig) -> None:
         data = config.data
         self._wanted = copy.deepcopy(data)
+        self._sheet = data.sheet
         self._backbone = config.backbone.name
         self._task.setCurrentIndex(self._task.findData(config.task.type))
         self._delimiter.setText(data.label_delimiter or "")
