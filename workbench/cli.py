@@ -1,5 +1,5 @@
 """`workbench` on the command line: train a run config headless, compare variants of one, list runs,
-export a run, predict a CSV; no arguments opens the GUI."""
+export a run, predict a CSV or a workbook; no arguments opens the GUI."""
 
 from __future__ import annotations
 
@@ -216,7 +216,8 @@ def cmd_export(args) -> int:
 def cmd_predict(args) -> int:
     from workbench.core.export.predict import predict_csv
 
-    rows = predict_csv(args.model_dir, args.input, args.output, args.text_column, args.pair_column)
+    rows = predict_csv(args.model_dir, args.input, args.output, args.text_column, args.pair_column, sheet=args.sheet,
+                       say=lambda text: print(text, file=sys.stderr))
     print(f"Wrote {rows:,} predictions to {args.output}")
     return 0
 
@@ -260,10 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "peft loads onto the base model; the exported model has the adapters merged in either way")
     p.add_argument("--force", action="store_true", help="replace the export folder if it exists")
     p.set_defaults(func=cmd_export, error_status=1)
-    p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV")
+    p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV or a workbook (.xlsx)")
     p.add_argument("model_dir", help="a model folder: an export, or a run's model/")
-    p.add_argument("input", help="the CSV to read (never modified)")
-    p.add_argument("-o", "--output", required=True, help="the CSV to write")
+    p.add_argument("input", help="the CSV or workbook (.xlsx, .xlsm, .xls, .ods) to read (never modified)")
+    p.add_argument("-o", "--output", required=True, help="the file to write: an .xlsx name writes a workbook, "
+                   "any other a CSV")
+    p.add_argument("--sheet", help="the workbook sheet to read (default: the first)")
     p.add_argument("--text-column", help="the text's column (default: text; question-answering models: question)")
     p.add_argument("--pair-column", help="the second text's column, for sentence-pair models "
                    "(question-answering models: the context's, default context)")

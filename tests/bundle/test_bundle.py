@@ -89,6 +89,17 @@ def test_the_cli_verbs_train_export_and_predict(app, home):
         rows = list(csv.DictReader(file))
     assert len(rows) == 400 and {"predicted_label", "confidence"} <= set(rows[0])
 
+    # a workbook in (python-calamine, a compiled extension) and out (openpyxl)
+    import pandas as pd
+    import python_calamine
+
+    pd.read_csv(tickets).to_excel(home / "tickets.xlsx", sheet_name="tickets", index=False, engine="openpyxl")
+    result = run_bundle(app, home, "predict", "exported", "tickets.xlsx", "-o", "predicted.xlsx")
+    assert result.returncode == 0, result.stderr[-3000:]
+    book = python_calamine.CalamineWorkbook.from_path(str(home / "predicted.xlsx"))
+    cells = book.get_sheet_by_name("tickets").to_python()
+    assert len(cells) == 401 and {"predicted_label", "confidence"} <= set(cells[0])
+
 
 def test_the_desktop_entry_points_at_the_folder_it_was_installed_from(app, home):
     result = subprocess.run([str(app / "install-desktop-entry")], env={"HOME": str(home), "PATH": "/usr/bin:/bin"},

@@ -176,9 +176,9 @@ def test_utf8_split_across_read_chunks_is_fine(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    (tmp_path / "data.xlsx").write_bytes(b"PK\x03\x04")
-    with pytest.raises(WorkbenchError, match=r"data\.xlsx has an unsupported extension '\.xlsx'"):
-        load_raw(str(tmp_path / "data.xlsx"))
+    (tmp_path / "data.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(WorkbenchError, match=r"data\.docx has an unsupported extension '\.docx'"):
+        load_raw(str(tmp_path / "data.docx"))
 
 
 def test_ragged_conll_line_names_file_and_line(tmp_path):

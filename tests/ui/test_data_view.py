@@ -217,3 +217,78 @@ def test_typed_hub_id_offline_shows_the_engine_sentence(qtbot, view, monkeypatch
     config = RunConfig()
     view.update_config(config)
     assert config.data.source == "someone/tickets"
+
+
+def test_a_two_sheet_workbook_opened_by_open_file_offers_its_sheets(qtbot, view, tmp_path, monkeypatch):
+    from tests.core.workbook_files import write_xlsx
+    from workbench.ui.views import source_bar
+
+    notes = [["text", "label"]] + [[f"a note {i}", "x" if i % 2 else "y"] for i in range(10)]
+    reviews = [["review", "sentiment"]] + [[f"the film was {w} {i}", w] for i, w in enumerate(["good", "bad"] * 20)]
+    path = write_xlsx(tmp_path / "book.xlsx", {"notes": notes, "reviews": reviews})
+    asked = {}
+
+    def dialog(parent, caption, folder, filters):  # the file dialog, answered as a user picking the workbook
+        asked["filters"] = filters
+        return str(path), filters.split(";;")[0]
+
+    monkeypatch.setattr(source_bar.QFileDialog, "getOpenFileName", dialog)
+    open_file = next(b for b in view.findChildren(QPushButton) if b.text() == "Open file…")
+    with qtbot.waitSignals([view.loaded, view.checked], timeout=WAIT_MS, order="strict"):
+        qtbot.mouseClick(open_file, Qt.MouseButton.LeftButton)
+    assert "*.xlsx" in asked["filters"] and "*.ods" in asked["filters"]
+    picker = view.findChild(source_bar.SourceBar).sheet_picker()
+    assert picker.isVisible() and [picker.itemText(i) for i in range(picker.count())] == ["notes", "reviews"]
+    assert picker.currentText() == "notes" and view.table_model().rowCount() == 10
+    config = RunConfig()
+    view.update_config(config)
+    assert (config.data.source, config.data.sheet, config.data.text_column) == (str(path), None, "text")
+
+    picker.setFocus()
+    with qtbot.waitSignals([view.loaded, view.checked], timeout=WAIT_MS, order="strict"):
+        qtbot.keyClick(picker, Qt.Key.Key_Down)  # notes -> reviews
+    assert picker.currentText() == "reviews" and view.table_model().rowCount() == 40
+    view.update_config(config)
+    assert (config.data.sheet, config.data.text_column, config.data.label_column) == ("reviews", "review", "sentiment")
+    assert set(view.report().label_counts["train"]) == {"good", "bad"}
+    prepared = prepare(config.data, config.task.type)  # the engine reads the sheet the page shows
+    assert sum(prepared.split_counts().values()) == 40
+
+    with qtbot.waitSignal(view.checked, timeout=WAIT_MS):
+        view.show_config(config)  # the same source and sheet: no reload, the sheet kept
+    assert picker.currentText() == "reviews"
+    view.show_config(RunConfig(data=DataConfig("")))  # a new config: no source, so no sheet either
+    fresh = RunConfig()
+    view.update_config(fresh)
+    assert (fresh.data.source, fresh.data.sheet, picker.isVisible()) == ("", None, False)
+
+
+def test_a_sheet_that_cannot_be_read_keeps_the_picker(qtbot, view, tmp_path):
+    from tests.core.workbook_files import write_xlsx
+    from workbench.ui.views.source_bar import SourceBar
+
+    rows = [["text", "label"]] + [[f"row {i}", i % 2] for i in range(10)]
+    path = write_xlsx(tmp_path / "book.xlsx", {"data": rows, "blank": []})
+    open_and_check(qtbot, view, path)
+    picker = view.findChild(SourceBar).sheet_picker()
+    picker.setFocus()
+    with qtbot.waitSignal(view.failed, timeout=WAIT_MS) as failed:
+        qtbot.keyClick(picker, Qt.Key.Key_Down)
+    assert failed.args == [f"The sheet 'blank' of {path} is empty; pick a sheet that holds the header and rows."]
+    assert picker.isVisible() and picker.currentText() == "blank"
+    with qtbot.waitSignals([view.loaded, view.checked], timeout=WAIT_MS, order="strict"):
+        qtbot.keyClick(picker, Qt.Key.Key_Up)
+    assert view.table_model().rowCount() == 10
+
+
+def test_a_workbook_of_split_sheets_offers_them_as_splits(qtbot, view, tmp_path, sentiment_csv):  # noqa: F811
+    from tests.core.workbook_files import write_xlsx
+    from workbench.ui.views.source_bar import SourceBar
+
+    rows = {name: [["text", "label"]] + [[f"{name} {i}", i % 2] for i in range(n)] for name, n in (("train", 8), ("test", 4))}
+    open_and_check(qtbot, view, write_xlsx(tmp_path / "splits.xlsx", rows))
+    picker = view.findChild(SourceBar).sheet_picker()
+    assert [picker.itemData(i) for i in range(picker.count())] == [None, "train", "test"] and picker.currentIndex() == 0
+    assert set(view.report().split_counts) == {"train", "validation", "test"}
+    open_and_check(qtbot, view, sentiment_csv)
+    assert not picker.isVisible()

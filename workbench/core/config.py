@@ -74,6 +74,11 @@ class DataConfig:
     answer_start_column: str = "answer_start"
     """qa in a flat file: the column with the answer's character offset in its context. Where the
     column is missing, the answer's text is looked for in the context."""
+    sheet: str | None = None
+    """The sheet of a workbook source (.xlsx, .xlsm, .xls, .ods) to read, by name. Empty: the first
+    sheet that holds any cells, or, in a workbook whose sheets are named train, validation (or dev)
+    and test, those sheets as the splits. In a folder of split files it names the sheet of every
+    workbook there."""
 
 
 @dataclass
@@ -275,6 +280,8 @@ class RunConfig:
         check(bool(d.source.strip()), "data.source is empty: name a data file, folder or Hub dataset id.")
         check(bool(d.text_column), "data.text_column is empty: name the column that holds the text.")
         check(bool(d.label_column), "data.label_column is empty: name the column that holds the labels.")
+        check(d.sheet is None or bool(d.sheet.strip()),
+              "data.sheet is empty: name a sheet of the workbook, or leave it out (null) to read the first sheet.")
         check(0 < d.validation_fraction < 1, f"data.validation_fraction must be between 0 and 1, not {d.validation_fraction}.")
         check(d.max_train_rows is None or d.max_train_rows > 0, f"data.max_train_rows must be positive, not {d.max_train_rows}.")
         check(t.type in TASKS, f"task.type '{t.type}' is not one of {', '.join(TASKS)}.")

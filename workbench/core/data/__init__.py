@@ -1,6 +1,7 @@
-"""Data: raw sources in (CSV, JSON, Parquet, workbooks' encodings, CoNLL, SQuAD, Hub ids), the task's
-standard columns, label ids and splits out (`prepare`), token-length statistics, the tokenised splits
-a run trains on (`encoding`) and the checks before a run (`preflight`).
+"""Data: raw sources in (CSV, JSON, Parquet, Excel and OpenDocument workbooks (`workbooks`), text
+encodings, CoNLL, SQuAD, Hub ids), the task's standard columns, label ids and splits out (`prepare`),
+token-length statistics, the tokenised splits a run trains on (`encoding`) and the checks before a
+run (`preflight`).
 
 May import: `model` (a backbone's tokenizer), `tasks` and the top of core.
 """

@@ -1,7 +1,9 @@
 """Raw loading: files, split folders, `save_to_disk` folders and Hub ids into a `DatasetDict`.
 
 Files go through the `datasets` builders (CSV, JSON, Parquet) or the CoNLL reader, so the data
-stays Arrow-backed, memory-mapped and cached by fingerprint. Columns are kept exactly as they are
+stays Arrow-backed, memory-mapped and cached by fingerprint; a workbook's sheet (`workbooks`) is read
+into memory, as a workbook is a few hundred thousand rows at most, and a workbook whose sheets are
+named train / validation / test gives those splits. Columns are kept exactly as they are
 in the source; only the split names are normalised to train / validation / test. A text file that
 is not UTF-8 is read through its UTF-8 copy (`charsets`); a column named twice is refused, and so is
 a file a builder cannot read, in a sentence of our own (`problems`).
@@ -25,6 +27,7 @@ from workbench.core.data.conll import DOCSTART, looks_like_conll, read_conll
 from workbench.core.data.problems import FORMAT_HINTS as _FORMAT_HINTS
 from workbench.core.data.problems import problem as _problem
 from workbench.core.data.squad import looks_like_squad, read_squad
+from workbench.core.data.workbooks import SheetRead, read_table, read_workbook
 from workbench.core.errors import WorkbenchError
 from workbench.core.filetypes import DATA_EXTENSIONS as EXTENSIONS
 from workbench.core.hub import ensure_hub_reachable, hub_offline_error, is_hub_id
@@ -46,11 +49,38 @@ def split_name(name: str) -> str | None:
 
 
 class RawData(datasets.DatasetDict):
-    """The source's splits, and the text encoding each of their files was read in."""
+    """The source's splits, the text encoding each of their files was read in, and for workbooks the
+    sheet each split was read from."""
 
-    def __init__(self, splits: dict[str, datasets.Dataset], encodings: dict[str, dict[str, str]] | None = None):
+    def __init__(self, splits: dict[str, datasets.Dataset], encodings: dict[str, dict[str, str]] | None = None,
+                 sheets: dict[str, SheetRead] | None = None, notes: list[str] | None = None):
         super().__init__(splits)
         self.encodings = encodings or {}  # split -> {file path -> "UTF-8", "UTF-16", "Windows-1252", ...}
+        self.sheets = sheets or {}  # split -> the workbook sheet it was read from (one workbook file per split)
+        self.notes = notes or []  # sentences on cells read as empty (a workbook's #N/A and other errors)
+
+    def sheet_notes(self) -> list[str]:
+        """Which sheets were read, for a workbook that has other sheets too, one sentence per workbook."""
+        by_file: dict[str, list[tuple[str, SheetRead]]] = {}
+        for split, read in self.sheets.items():
+            by_file.setdefault(read.path, []).append((split, read))
+        notes = []
+        for path, reads in by_file.items():
+            sheets = reads[0][1].sheets
+            others = [name for name in sheets if name not in {read.sheet for _, read in reads}]
+            if len(reads) > 1:
+                shown = ", ".join(f"'{read.sheet}' as the {split} split" for split, read in reads)
+                rest = f"; it also has {_sheet_list(others)}, not read" if others else ""
+                notes.append(f"Read the sheets of {path} as splits: {shown}{rest}.")
+            elif others:
+                notes.append(f"Read the sheet '{reads[0][1].sheet}' of {path}; it also has {_sheet_list(others)} "
+                             "(data.sheet names the sheet to read).")
+        return notes
+
+    def sheet_of(self, split: str) -> str | None:
+        """The workbook sheet the split was read from, if it was."""
+        read = self.sheets.get(split)
+        return read.sheet if read else None
 
     def read_as(self, split: str) -> str:
         """How the split's text files were decoded, e.g. "read as Windows-1252"; "" for Parquet, saved or
@@ -64,26 +94,65 @@ class RawData(datasets.DatasetDict):
 _LOADING = threading.Lock()
 
 
-def load_raw(source: str) -> RawData:
-    """The source's columns as they are, in a DatasetDict keyed train / validation / test.
+def load_raw(source: str, sheet: str | None = None) -> RawData:
+    """The source's columns as they are, in a DatasetDict keyed train / validation / test. `sheet`
+    names the sheet of a workbook (of each workbook, in a folder of split files); None: the first.
 
     One load at a time in a process: the `datasets` builders resolve files through tqdm's
     `thread_map`, which deletes a lock shared by every thread when it ends, so a load on the Data
     page and one for a run pressed meanwhile failed now and then ("tqdm has no attribute '_lock'")."""
     with _LOADING:
-        return _load_raw(source)
+        return _load_raw(source, sheet)
 
 
-def _load_raw(source: str) -> RawData:
+def _load_raw(source: str, sheet: str | None) -> RawData:
     path = Path(source).expanduser()
     if path.is_dir():
-        return _load_folder(path)
+        return _load_folder(path, sheet)
+    if sheet is not None and not (path.is_file() and EXTENSIONS.get(path.suffix.lower()) == "workbook"):
+        raise WorkbenchError(f"data.sheet is '{sheet}', but {source} is not a workbook (.xlsx, .xlsm, .xls or .ods); "
+                             "clear data.sheet or choose a workbook.")
     if path.is_file():
+        if EXTENSIONS.get(path.suffix.lower()) == "workbook":
+            return _load_workbook(path, sheet)
         dataset, encodings = _load_files([path], str(path))
         return RawData({"train": dataset}, {"train": encodings} if encodings else {})
     if is_hub_id(source):
         return RawData(_load_hub(source))
     raise WorkbenchError(f"The data source {source} does not exist.")
+
+
+def _load_workbook(path: Path, sheet: str | None) -> RawData:
+    """One sheet as the train split, or, with no sheet named, the sheets named after splits as those splits."""
+    _open_file(path)
+    tables = read_workbook(path, sheet)
+    order = [split for split in ("train", "validation", "test") if split in tables]
+    return RawData({split: _dataset(tables[split]) for split in order}, sheets={split: tables[split].read() for split in order},
+                   notes=[note for split in order for note in tables[split].notes])
+
+
+def _load_workbook_files(paths: list[Path], label: str, sheet: str | None) -> tuple[datasets.Dataset, SheetRead | None, list[str]]:
+    """One split from workbooks: their sheets' records, one after another (the same columns in each)."""
+    tables = [read_table(path, sheet) for path in paths]
+    for table in tables[1:]:
+        if table.names != tables[0].names:
+            raise WorkbenchError(
+                f"The files for {label} have different columns: {tables[0].path} has {', '.join(tables[0].names)} and "
+                f"{table.path} has {', '.join(table.names)}; give every file of a split the same header."
+            )
+    dataset = datasets.concatenate_datasets([_dataset(table) for table in tables]) if len(tables) > 1 else _dataset(tables[0])
+    return dataset, tables[0].read() if len(tables) == 1 else None, [note for table in tables for note in table.notes]
+
+
+def _dataset(table) -> datasets.Dataset:
+    return datasets.Dataset(table.arrow())
+
+
+def _sheet_list(names: list[str]) -> str:
+    quoted = [f"'{name}'" for name in names]
+    if len(quoted) == 1:
+        return f"the sheet {quoted[0]}"
+    return "the sheets " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _normalise(named: dict[str, datasets.Dataset]) -> datasets.DatasetDict:
@@ -102,8 +171,11 @@ def _normalise(named: dict[str, datasets.Dataset]) -> datasets.DatasetDict:
     return datasets.DatasetDict({key: out[key] for key in ("train", "validation", "test") if key in out})
 
 
-def _load_folder(folder: Path) -> RawData:
+def _load_folder(folder: Path, sheet: str | None = None) -> RawData:
     if any((folder / name).exists() for name in ("dataset_dict.json", "state.json")):
+        if sheet is not None:
+            raise WorkbenchError(f"data.sheet is '{sheet}', but {folder} is a saved dataset folder, not workbooks; "
+                                 "clear data.sheet.")
         try:
             loaded = datasets.load_from_disk(str(folder))
         except (OSError, ValueError) as exc:
@@ -125,14 +197,33 @@ def _load_folder(folder: Path) -> RawData:
     if "train" not in files:
         raise WorkbenchError(
             f"The folder {folder} has no training file: name the split files train, validation (or dev) "
-            "and test, with an extension such as .csv, .jsonl, .parquet or .conll."
+            "and test, with an extension such as .csv, .jsonl, .parquet, .xlsx or .conll."
         )
-    splits, encodings = {}, {}
+    workbooks = any(EXTENSIONS[path.suffix.lower()] == "workbook" for paths in files.values() for path in paths)
+    if sheet is not None and not workbooks:
+        raise WorkbenchError(f"data.sheet is '{sheet}', but the split files in {folder} are not workbooks; clear data.sheet.")
+    splits, encodings, sheets, notes = {}, {}, {}, []
     for split, paths in sorted(files.items(), key=lambda item: ("train", "validation", "test").index(item[0])):
-        splits[split], found = _load_files(paths, str(paths[0]) if len(paths) == 1 else f"the {split} files in {folder}")
+        label = str(paths[0]) if len(paths) == 1 else f"the {split} files in {folder}"
+        if EXTENSIONS[paths[0].suffix.lower()] == "workbook":
+            _check_one_format(paths, label)
+            splits[split], read, found_notes = _load_workbook_files(paths, label, sheet)
+            notes += found_notes
+            if read:
+                sheets[split] = read
+            continue
+        splits[split], found = _load_files(paths, label)
         if found:
             encodings[split] = found
-    return RawData(splits, encodings)
+    return RawData(splits, encodings, sheets, notes)
+
+
+def _check_one_format(paths: list[Path], label: str) -> None:
+    formats = sorted({EXTENSIONS[path.suffix.lower()] for path in paths})
+    if len(formats) > 1:
+        raise WorkbenchError(f"The files for {label} mix formats ({', '.join(formats)}); use one format per split.")
+    for path in paths:
+        _open_file(path)
 
 
 def _load_files(paths: list[Path], label: str) -> tuple[datasets.Dataset, dict[str, str]]:
@@ -251,7 +342,7 @@ def _open_file(path: Path) -> tuple[str, TextFile | None]:
     if path.stat().st_size == 0:
         raise WorkbenchError(f"The data file {path} is empty.")
     fmt = EXTENSIONS[suffix]
-    if fmt == "parquet":
+    if fmt in ("parquet", "workbook"):
         return fmt, None
     text = as_utf8(path)
     if suffix in (".txt", ".tsv") and looks_like_conll(_sample(text.path)):

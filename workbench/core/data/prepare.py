@@ -38,6 +38,7 @@ class PreparedData:
     source: str
     encodings: dict[str, dict[str, str]] = field(default_factory=dict)  # raw split -> {text file -> encoding}
     notes: list[str] = field(default_factory=list)  # what preparing left out, a sentence each
+    sheet_notes: list[str] = field(default_factory=list)  # which sheet of a workbook was read, when it has others
 
     def encoding_notes(self) -> list[str]:
         """A sentence for each text file that was not UTF-8, saying what it was read as."""
@@ -83,14 +84,17 @@ def guess_task(raw: datasets.DatasetDict, text_column: str, label_column: str) -
 def prepare(config: DataConfig, task: str | Task) -> PreparedData:
     """Load `config.source` and give standard columns, label ids and train/validation(/test) splits."""
     task = get_task(task)
-    raw = load_raw(config.source)
+    raw = load_raw(config.source, config.sheet)
     if "train" not in raw:
         raise WorkbenchError(f"{config.source} has no training split (only {', '.join(raw)}).")
     batch, features, names, strata = task.plan(raw, config)
-    splits, notes = {}, []
+    splits, notes = {}, list(raw.notes)
     for split, (origin, keep) in _layout(raw, config, strata).items():
-        where = f"the {origin} split of {config.source}"
-        splits[split] = _convert(raw[origin], functools.partial(batch, where=where), features, keep, split)
+        where, numbers = f"the {origin} split of {config.source}", None
+        sheet = raw.sheets.get(origin)
+        if sheet is not None and len(sheet.rows) == len(raw[origin]):  # rows named as the sheet numbers them
+            where, numbers = f"the sheet '{sheet.sheet}' of {sheet.path}", np.asarray(sheet.rows) - 1
+        splits[split] = _convert(raw[origin], functools.partial(batch, where=where), features, keep, split, numbers)
         expected = len(raw[origin]) if keep is None else int(keep.sum())
         if len(splits[split]) == 0 < expected:
             raise WorkbenchError(f"None of the {expected:,} rows of the {split} split of {config.source} can be used: "
@@ -98,29 +102,32 @@ def prepare(config: DataConfig, task: str | Task) -> PreparedData:
         if len(splits[split]) < expected:  # a task may leave rows out (qa: answers not in their context)
             notes.append(f"{expected - len(splits[split]):,} of {expected:,} rows of the {split} split of "
                          f"{config.source} were left out: {task.left_out}.")
-    return PreparedData(datasets.DatasetDict(splits), task.name, names, config.source, raw.encodings, notes)
+    return PreparedData(datasets.DatasetDict(splits), task.name, names, config.source, raw.encodings, notes,
+                        raw.sheet_notes())
 
 
 def _convert(dataset: datasets.Dataset, batch: functools.partial, features: dict[str, Any],
-             keep: np.ndarray | None, split: str) -> datasets.Dataset:
-    """A batched Arrow map to the standard columns, keeping only the rows where `keep` is True.
+             keep: np.ndarray | None, split: str, numbers: np.ndarray | None = None) -> datasets.Dataset:
+    """A batched Arrow map to the standard columns, keeping only the rows where `keep` is True;
+    `numbers` (a workbook sheet's: its row number less one, per row) is what rows are named by in errors.
 
     Subsets are written out rather than selected, so no split carries an indices mapping (which
     `datasets` reads row by row)."""
     converted = dataset.with_format("arrow").map(
         _keep_rows, batched=True, batch_size=BATCH_ROWS, with_indices=True, remove_columns=dataset.column_names,
         features=datasets.Features(features), writer_batch_size=BATCH_ROWS, desc=f"Preparing {split}",
-        fn_kwargs={"batch": batch, "keep": keep},
+        fn_kwargs={"batch": batch, "keep": keep, "numbers": numbers},
     )
     return converted.with_format(None)
 
 
-def _keep_rows(table: pa.Table, indices: list[int], batch: functools.partial, keep: np.ndarray | None) -> pa.Table:
-    """`batch` on the kept rows; it gets their source row indices to name rows in errors."""
+def _keep_rows(table: pa.Table, indices: list[int], batch: functools.partial, keep: np.ndarray | None,
+               numbers: np.ndarray | None) -> pa.Table:
+    """`batch` on the kept rows; it gets their source row indices (or `numbers` for them) to name rows in errors."""
     rows = np.asarray(indices)
     if keep is not None:
         table, rows = table.filter(pa.array(keep[rows])), rows[keep[rows]]
-    return batch(table, rows)
+    return batch(table, rows if numbers is None else numbers[rows])
 
 
 def _layout(raw: datasets.DatasetDict, config: DataConfig, strata: np.ndarray | None) -> dict[str, tuple[str, np.ndarray | None]]:

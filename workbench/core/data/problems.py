@@ -18,6 +18,7 @@ FORMAT_HINTS = {
     "parquet": "Parquet file written completely",
     "conll": "CoNLL file with a token and a tag on each line",
     "squad": "SQuAD JSON file (data, paragraphs, context, qas)",
+    "workbook": "Excel or OpenDocument workbook (.xlsx, .xlsm, .xls, .ods) saved completely",
 }
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")

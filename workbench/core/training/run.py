@@ -81,7 +81,7 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     counts = ", ".join(f"{name} {n}" for name, n in data.split_counts().items())
     labels = f", {len(data.label_names)} labels" if task.uses_labels else ""
     emit(MessageLogged(f"Loaded {config.data.source}: {counts} rows{labels}."))
-    for note in data.encoding_notes() + data.notes:
+    for note in data.sheet_notes + data.encoding_notes() + data.notes:
         emit(MessageLogged(note))
     for split, per_label in data.label_counts().items():
         top = sorted(per_label.items(), key=lambda item: -item[1])

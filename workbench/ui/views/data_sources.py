@@ -23,6 +23,10 @@ class Opened:
     raw: RawData  # with the encoding each file was read in
     columns: list[str]
     guessed_task: str  # for the columns picked by `pick_column`
+    sheet: str | None = None  # the data.sheet it was opened with
+    sheets: tuple[str, ...] = ()  # a workbook's sheets (the training file's, in a folder), to pick from
+    read_sheet: str | None = None  # the sheet the training split was read from
+    split_sheets: bool = False  # the workbook's sheets named train/validation/test were read as the splits
 
 
 def pick_column(columns: list[str], wanted: str | None, names: tuple[str, ...]) -> str | None:
@@ -38,14 +42,17 @@ def usual_names(task: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str,
     return QA_NAMES if task == "qa" else (TEXT_NAMES, PAIR_NAMES, LABEL_NAMES)
 
 
-def open_source(source: str, text: str | None, label: str | None) -> Opened:
+def open_source(source: str, text: str | None, label: str | None, sheet: str | None = None) -> Opened:
     from workbench.core.data import guess_task, load_raw
 
-    raw = load_raw(source)
+    raw = load_raw(source, sheet)
     columns = next(iter(raw.values())).column_names
     text = pick_column(columns, text, TEXT_NAMES) or columns[0]
     label = pick_column(columns, label, LABEL_NAMES) or columns[-1]
-    return Opened(source, raw, columns, guess_task(raw, text, label))
+    read = raw.sheets.get("train")
+    split_sheets = sheet is None and len({item.path for item in raw.sheets.values()}) == 1 < len(raw.sheets)
+    return Opened(source, raw, columns, guess_task(raw, text, label), sheet, read.sheets if read else (),
+                  read.sheet if read else None, split_sheets)
 
 
 def check_data(config: DataConfig, task: str, backbone: str) -> PreflightReport:

@@ -47,6 +47,8 @@ class DataView(QWidget):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self._wanted: DataConfig | None = None  # the config's columns to pick once its source is open
+        self._sheet: str | None = None  # the workbook sheet asked for in the latest load (data.sheet)
+        self._sheets: tuple[str, ...] = ()  # the sheets of the workbook last opened, offered until another source opens
         self._load_by_user = False
         self._opened: Opened | None = None
         self._backbone = BUNDLED_BACKBONE
@@ -96,6 +98,7 @@ class DataView(QWidget):
         layout.addWidget(page, 1)
 
         self._source.chosen.connect(self.load)
+        self._source.sheet_picked.connect(self._on_sheet_picked)
         self._load_call.returned.connect(self._on_load_call_returned)
         self._load_call.failed.connect(self._on_load_call_failed)
         self._check_call.returned.connect(self._on_check_call_returned)
@@ -115,6 +118,7 @@ class DataView(QWidget):
     def show_config(self, config: RunConfig) -> None:
         data = config.data
         self._wanted = copy.deepcopy(data)
+        self._sheet = data.sheet
         self._backbone = config.backbone.name
         self._task.setCurrentIndex(self._task.findData(config.task.type))
         self._delimiter.setText(data.label_delimiter or "")
@@ -123,11 +127,11 @@ class DataView(QWidget):
         self._preflight.show_settings(config.task)
         self._show_task_fields()
         self._source.set_text(data.source)
-        if self._opened is not None and self._opened.source == data.source:
+        if self._opened is not None and (self._opened.source, self._opened.sheet) == (data.source, data.sheet):
             self._fill_columns()
             self._check_soon()
         elif data.source:
-            self._start_load(data.source, user=False)
+            self._start_load(data.source, user=False, sheet=data.sheet)
         else:
             self._load_call.cancel()
             self._set_opened(None)
@@ -143,6 +147,7 @@ class DataView(QWidget):
             if self._wanted is not None:
                 data.text_column, data.label_column = self._wanted.text_column, self._wanted.label_column
                 data.text_pair_column = self._wanted.text_pair_column
+        data.sheet = self._sheet
         if task not in PAIRED_TASKS:
             data.text_pair_column = None
         data.label_delimiter = (self._delimiter.text() or None) if task == "multi_label" else None
@@ -153,6 +158,7 @@ class DataView(QWidget):
     def load(self, source: str) -> None:
         """Open a file, folder or Hub id as if the user had chosen it."""
         self._source.set_text(source)
+        self._sheets = ()
         self._start_load(source, user=True)
 
     def set_backbone(self, name: str, task: str | None = None) -> None:
@@ -215,7 +221,14 @@ class DataView(QWidget):
 
     def _on_load_call_failed(self, sentence: str) -> None:
         self._set_opened(None)
+        if self._sheet is not None and self._sheets:  # a sheet that cannot be read: the others stay on offer
+            self._source.set_sheets(self._sheets, self._sheet)
         self.failed.emit(sentence)
+
+    def _on_sheet_picked(self, sheet: str | None) -> None:
+        if self._opened is not None and sheet == self._opened.sheet:
+            return
+        self._start_load(self._opened.source if self._opened is not None else self._source.text(), user=True, sheet=sheet)
 
     def _on_check_call_returned(self, report: PreflightReport) -> None:
         self._preflight.show_report(report)
@@ -253,13 +266,13 @@ class DataView(QWidget):
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _start_load(self, source: str, user: bool) -> None:
-        self._load_by_user = user
+    def _start_load(self, source: str, user: bool, sheet: str | None = None) -> None:
+        self._load_by_user, self._sheet = user, sheet
         self._check_timer.stop()
         self._check_call.cancel()
         self._status.show_busy(f"Opening {Path(source).name or source}…")
         wanted = (None, None) if user else (self._wanted.text_column, self._wanted.label_column)
-        self._load_call.start(open_source, source, *wanted)
+        self._load_call.start(open_source, source, *wanted, sheet)
 
     def _set_opened(self, opened: Opened | None) -> None:
         self._opened = opened
@@ -267,6 +280,11 @@ class DataView(QWidget):
             combo.clear()
         self._preview.show_data(opened.raw if opened else None)
         self._preflight.show_report(None)
+        if opened is None:
+            self._source.set_sheets(())
+        else:
+            self._sheets = opened.sheets
+            self._source.set_sheets(opened.sheets, None if opened.split_sheets else opened.read_sheet, opened.split_sheets)
 
     def _set_task(self, task: str) -> None:
         if task != self.task():
