@@ -1,23 +1,22 @@
-"""The main window: page navigation, the File menu, the device in the status bar, closing during a run."""
+"""The main window: the navigation (each page with its step's state), the menus and their shortcuts, the
+device in the status bar, closing during a run."""
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Slot
+from PySide6.QtCore import QByteArray, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from workbench.core.config import RunConfig, load_config
 from workbench.core.errors import WorkbenchError
-from workbench.core.events import RunFinished
+from workbench.core.events import ComparisonStarted, RunFinished, VariantStarted
 from workbench.core.model.device import device_summary
 from workbench.core.runs import MODEL
 from workbench.demo import demo_config
-from workbench.ui import settings
+from workbench.ui import settings, step_states
 from workbench.ui.background import BackgroundCall
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
@@ -25,11 +24,14 @@ from workbench.ui.views.freeze_view import FreezeView
 from workbench.ui.views.model_view import ModelView
 from workbench.ui.views.results_view import ResultsView
 from workbench.ui.views.runs_view import RunsView
+from workbench.ui.views.step_list import StepList
 from workbench.ui.views.train_view import TrainView
 from workbench.ui.views.try_view import TryView
 
 APP_TITLE = "BERT Workbench"
 CONFIG_FILTER = "Run configs (*.json);;All files (*)"
+STATE_POLL_MS = 250  # how often the navigation's state lines are read from the pages
+TRAIN_KEYS = ("Ctrl+Return", "Ctrl+Enter")  # the main keyboard's Return and the keypad's Enter
 
 
 class MainWindow(QMainWindow):
@@ -47,9 +49,10 @@ class MainWindow(QMainWindow):
                       "Train": self.train_view, "Runs": self.runs_view, "Compare": self.compare_view,
                       "Results": self.results_view, "Try it": self.try_view}
 
-        self.nav = QListWidget()
-        self.nav.addItems(list(self.pages))
-        self.nav.setFixedWidth(120)
+        self._train_result: object | None = None  # how the last run of the Train page ended
+        self._compare_result: object | None = None
+        self._variant = ""  # the variant the Compare page trains
+        self.nav = StepList(list(self.pages))
         self.stack = QStackedWidget()
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -76,6 +79,13 @@ class MainWindow(QMainWindow):
         self.runs_view.run_selected.connect(self._on_runs_run_selected)
         self.runs_view.results_requested.connect(lambda: self.show_page("Results"))
 
+        self.train_view.running_changed.connect(self._on_train_running_changed)
+        self.compare_view.running_changed.connect(self._on_compare_running_changed)
+        self.compare_view.worker.event_received.connect(self._on_compare_event_received)
+        self.compare_view.comparison_finished.connect(self._on_compare_result)
+        self.freeze_view.changed.connect(self._update_freeze_state)
+        self.freeze_view.tree_shown.connect(self._update_freeze_state)
+
         self._build_menus()
         self.device_label = QLabel("Detecting the device…")
         self.statusBar().addPermanentWidget(self.device_label)
@@ -88,24 +98,115 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(settings.settings().value("window/geometry", QByteArray()))
         self.show_config(config or demo_config())
         self.nav.setCurrentRow(0)
+        self._update_steps()
+        self._state_timer = QTimer(self, interval=STATE_POLL_MS)
+        self._state_timer.timeout.connect(self._update_steps)
+        self._state_timer.start()
+        QTimer.singleShot(0, self.nav.show_icons)  # qtawesome loads once the window is up
+
+    # --- menus and shortcuts ----------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
+            action.setShortcuts([QKeySequence(key) for key in keys])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # its shortcut works whichever page has the focus
+        return action
 
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open run config…", self, shortcut=QKeySequence.StandardKey.Open)
-        save_action = QAction("&Save run config…", self, shortcut=QKeySequence.StandardKey.Save)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        open_action.triggered.connect(self._on_open_action_triggered)
-        save_action.triggered.connect(self._on_save_action_triggered)
-        quit_action.triggered.connect(self.close)
-        menu.addAction(open_action)
+        self.open_data_action = self._action("Open &data…", self._on_open_data_action_triggered,
+                                             QKeySequence.StandardKey.Open, "Open a data file on the Data page.")
+        menu.addAction(self.open_data_action)
+        menu.addAction(self._action("&Open run config…", self._on_open_action_triggered, "Ctrl+Shift+O"))
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
-        menu.addAction(save_action)
+        menu.addAction(self._action("&Save run config…", self._on_save_action_triggered, QKeySequence.StandardKey.Save))
         menu.addSeparator()
-        menu.addAction(quit_action)
+        menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        go = self.menuBar().addMenu("&Go")
+        self.page_actions = []
+        for number, name in enumerate(self.pages, start=1):
+            action = self._action(f"&{number} {name}", lambda checked=False, n=name: self.show_page(n),
+                                  f"Ctrl+{number}")
+            go.addAction(action)
+            self.page_actions.append(action)
+
+        run = self.menuBar().addMenu("&Run")
+        self.train_action = self._action("&Train", self._on_train_action_triggered, list(TRAIN_KEYS),
+                                         "Start training with the settings of every page.")
+        run.addAction(self.train_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts_action_triggered, "F1"))
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut of the menus, as Help > Keyboard shortcuts lists them."""
+        listed = []
+        for menu_action in self.menuBar().actions():
+            for action in menu_action.menu().actions():
+                keys = [key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()]
+                if keys:
+                    listed.append((", ".join(keys), action.text().replace("&", "").lstrip("0123456789 ")))
+        return listed
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(list(self.pages).index(name))
+
+    def current_page(self) -> str:
+        return next(name for name, page in self.pages.items() if page is self.stack.currentWidget())
+
+    # --- the steps' states ------------------------------------------------------------------
+
+    def _update_steps(self) -> None:
+        """Read each page's state into the navigation (the Freeze page's only when it changes: see below)."""
+        nav, train, compare = self.nav, self.train_view, self.compare_view
+        nav.set_state("Data", *step_states.data_state(self.data_view))
+        nav.set_state("Model", *step_states.model_state(self.model_view))
+        nav.set_state("Train", *step_states.run_state(train.worker.is_running, train.worker.is_paused,
+                                                      train.progress.value(), train.progress.maximum(),
+                                                      self._train_result))
+        nav.set_state("Runs", *step_states.runs_state(self.runs_view.model.rowCount()))
+        nav.set_state("Compare", *step_states.compare_state(
+            compare.worker.is_running, compare.progress.value(), compare.progress.maximum(), self._variant,
+            self._compare_result, len(compare.checked_variants())))
+        nav.set_state("Results", *step_states.results_state(self.results_view.run_dir()))
+        nav.set_state("Try it", *step_states.try_state(self.try_view.predictor() is not None))
+
+    @Slot()
+    def _update_freeze_state(self) -> None:
+        config = RunConfig()
+        self.freeze_view.update_config(config)
+        self.nav.set_state("Freeze", *step_states.freeze_state(self.freeze_view, config))
+
+    @Slot(bool)
+    def _on_train_running_changed(self, running: bool) -> None:
+        if running:
+            self._train_result = None
+        self._update_steps()
+
+    @Slot(bool)
+    def _on_compare_running_changed(self, running: bool) -> None:
+        if running:
+            self._compare_result, self._variant = None, ""
+        self._update_steps()
+
+    @Slot(object)
+    def _on_compare_event_received(self, event: object) -> None:
+        if isinstance(event, VariantStarted):
+            self._variant = f"{event.name} ({event.index + 1} of {event.total})"
+        elif isinstance(event, ComparisonStarted):
+            self._variant = ""
+
+    @Slot(object)
+    def _on_compare_result(self, result: object) -> None:
+        self._compare_result = result
+        self._update_steps()
 
     def show_config(self, config: RunConfig, path: Path | None = None) -> None:
         """Fill every page from `config`; `path` is the file it came from (None for the demo)."""
@@ -113,6 +214,7 @@ class MainWindow(QMainWindow):
         self._config_path = path
         for page in self.pages.values():
             page.show_config(copy.deepcopy(config))
+        self._update_freeze_state()
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'demo'}[*]")
         self.setWindowModified(False)
 
@@ -202,6 +304,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_train_run_finished(self, result: object) -> None:
+        self._train_result = result
         if self._closing:
             self.close()
             return
@@ -227,6 +330,23 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_device_call_returned(self, summary: object) -> None:
         self.device_label.setText(str(summary))
+
+    @Slot()
+    def _on_open_data_action_triggered(self) -> None:
+        self.show_page("Data")
+        self.data_view.ask_for_file()
+
+    @Slot()
+    def _on_train_action_triggered(self) -> None:
+        """Ctrl+Return: to the Train page, and Start unless a run is going."""
+        self.show_page("Train")
+        if self.train_view.start_button.isEnabled():
+            self.train_view.start_button.click()
+
+    @Slot()
+    def _on_shortcuts_action_triggered(self) -> None:
+        rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in self.shortcuts())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     @Slot()
     def _on_open_action_triggered(self) -> None:

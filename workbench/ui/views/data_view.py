@@ -195,6 +195,14 @@ class DataView(QWidget):
     def error(self) -> str:
         return self._status.error()
 
+    def busy(self) -> bool:
+        """Whether the source is being opened or checked (or a check is about to start)."""
+        return self._load_call.busy or self._check_call.busy or self._check_timer.isActive()
+
+    def ask_for_file(self) -> None:
+        """Ask for a data file to open, in a dialog."""
+        self._source.ask_for_file()
+
     # --- drag and drop ----------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

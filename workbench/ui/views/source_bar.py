@@ -67,6 +67,10 @@ class SourceBar(QWidget):
     def _on_sheet_activated(self) -> None:
         self.sheet_picked.emit(self._sheet.currentData())
 
+    def ask_for_file(self) -> None:
+        """Open the "Open a data file" dialog (File > Open data…, Ctrl+O)."""
+        self._on_open_file_clicked()
+
     def _on_open_file_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a data file", last_folder("data"), file_dialog_filter())
         if path:
