@@ -121,3 +121,10 @@ def test_the_main_window_has_a_compare_page_and_closing_stops_a_comparison(qtbot
         assert not window.close()  # held open until the variant has stopped
     qtbot.waitUntil(lambda: not window.isVisible())
     assert finished.args[0].unfinished == ["head_only"]
+
+
+def test_before_anything_ran_the_page_says_what_will_appear(compare_view):
+    compare_view.show()
+    assert compare_view.curves.placeholder.isVisible() and not compare_view.curves.plots_shown()
+    assert compare_view.table_placeholder.isVisible() and not compare_view.table.isVisible()
+    assert not compare_view.progress.isVisible()  # no "0 / 100 steps"

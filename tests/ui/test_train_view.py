@@ -243,3 +243,25 @@ def test_out_of_memory_offers_a_half_batch_retry_that_resumes_the_run(train_view
     assert run_config(result.run_dir).training.batch_size == 4
     assert (train_view.batch_size.value(), train_view.accumulation.value()) == (4, 2)
     assert not train_view.retry_button.isVisibleTo(train_view)
+
+
+def test_a_placeholder_shows_until_the_first_point_and_a_lone_evaluation_sits_on_the_step_axis(train_view, qtbot):
+    from workbench.core.events import EvalFinished, StepLogged
+
+    curves = train_view.curves
+    train_view.show()
+    assert not curves.plots_shown() and curves.placeholder.isVisible()
+    assert curves.placeholder.text().startswith("Press Start")
+    assert not train_view.progress.isVisible()  # no "0 / 100 steps" before anything ran
+    for step in range(10, 64, 10):
+        curves.add_event(StepLogged(step, step / 63, 1.0 - step / 100, 1e-4, None, None))
+    curves.add_event(EvalFinished(63, 1.0, "validation", {"loss": 0.5, "f1": 0.7}))
+    curves.flush()
+    assert curves.plots_shown() and not curves.placeholder.isVisible()
+    assert points(curves.live.metric) == [63]
+    qtbot.waitUntil(lambda: curves.plots["loss"].viewRange()[0][1] >= 63)  # ranges follow at the next paint
+    loss_range = curves.plots["loss"].viewRange()[0]
+    metric_range = curves.plots["metric"].viewRange()[0]
+    assert metric_range == loss_range and loss_range[0] <= 10 and loss_range[1] >= 63  # not 62.6 to 63.4
+    curves.clear()
+    assert not curves.plots_shown()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from workbench.core.compare.comparison import COMPARISONS, load_comparison, new_comparison
@@ -29,7 +29,12 @@ CHECKED_PRESETS = ("full", "head_only")
 VARIANT_ROLE = Qt.ItemDataRole.UserRole
 
 
+TABLE_PLACEHOLDER = ("The table fills in as each variant finishes: its trainable parameters, training time and "
+                     "scores, side by side.")
+
+
 class CompareView(RunPage):
+    PLACEHOLDER = "Press Compare: each variant's loss and validation curves appear here, one colour each."
     changed = Signal()  # the variants are not part of the run config: never emitted
     compare_requested = Signal()  # the main window answers with start(config) for the assembled config
     comparison_finished = Signal(object)  # ComparisonFinished | RunFailed
@@ -84,8 +89,19 @@ class CompareView(RunPage):
         self.table.setModel(self.table_model)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self._lay_out(self.variants_box, (self.compare_button, self.stop_button, self.resume_button), self.table,
+        self.table_placeholder = QLabel(TABLE_PLACEHOLDER, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.table_placeholder.setFrameShape(QFrame.Shape.StyledPanel)
+        self.table_placeholder.setEnabled(False)
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.table_placeholder)
+        self.table_stack.addWidget(self.table)
+        self._lay_out(self.variants_box, (self.compare_button, self.stop_button, self.resume_button), self.table_stack,
                       fill=True, heights=(480, 200))
+
+    def _set_table(self, header: list[str], rows: list[list]) -> None:
+        """The result table, shown once it has a row (the sentence saying what it will hold before)."""
+        self.table_model.set_table(header, rows)
+        self.table_stack.setCurrentWidget(self.table if rows else self.table_placeholder)
 
     def _add_item(self, variant: Variant, checked: bool) -> None:
         item = QListWidgetItem(f"{variant.name}  —  {variant.describe()}")
@@ -145,8 +161,10 @@ class CompareView(RunPage):
         self.curves.set_metric(metric)
         self.curves.clear()
         self._variant_curves.clear()
-        self.table_model.set_table([], [])
+        self._set_table([], [])
+        self.curves.set_placeholder("Preparing the first variant: its curves appear with its first logged step.")
         self.progress.setValue(0)
+        self.progress.show()
         self.progress_label.setText("Preparing the first variant…")
 
     def _curves_for(self, name: str, events=()) -> RunCurves:
@@ -219,7 +237,7 @@ class CompareView(RunPage):
             verb = "resuming" if event.resumed else "training"
             self.progress_label.setText(f"Variant {event.index + 1} of {event.total}: {verb} {event.name}…")
         elif isinstance(event, VariantFinished):
-            self.table_model.set_table(event.header, event.rows)
+            self._set_table(event.header, event.rows)
             if event.status == "failed":
                 self._show_banner(f"The variant {event.name} failed: {event.message}")
         elif isinstance(event, ComparisonStarted):
@@ -232,7 +250,7 @@ class CompareView(RunPage):
             self._show_banner(result.message)
             self.progress_label.setText("Failed.")
         else:
-            self.table_model.set_table(result.header, result.rows)
+            self._set_table(result.header, result.rows)
             try:
                 save_comparison_plot(result.folder)
             except OSError as exc:

@@ -32,6 +32,7 @@ def save_comparison_plot(folder: str | Path) -> Path:
     view.resize(*SIZE)
     loss = view.addPlot(row=0, col=0)
     score = view.addPlot(row=0, col=1)
+    score.setXLink(loss)  # one step axis: a lone evaluation sits at its step, not on an axis of its own
     loss.setTitle("Train loss", color="k")
     score.setTitle(f"Validation {metric}", color="k")
     for plot in (loss, score):

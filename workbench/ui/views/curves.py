@@ -1,6 +1,10 @@
 """Live training curves: loss per step (raw and smoothed), evaluation loss and metric, learning rate,
 and a vertical line on the loss plot at each step where gradual unfreezing added layers.
 
+The three plots share the step axis (the loss plot's), so an evaluation drawn at step 63 sits where
+the loss of step 63 is, even while it is the only point. Until the first point arrives the widget
+shows a sentence saying what will appear, not empty axes.
+
 Each curve is created once and its points kept in growing numpy buffers; `add_event` only appends
 and a single-shot timer redraws what changed, so a run that logs every step costs one `setData` per
 curve every few tens of milliseconds. The curves of compared runs are hidden and reused rather than
@@ -14,9 +18,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.core.events import EvalFinished, Event, LayersUnfrozen, StepLogged
 
@@ -24,6 +28,7 @@ REDRAW_MS = 80
 EMA_WEIGHT = 0.7  # the previous smoothed value's share, as TensorBoard's smoothing slider
 SHARE_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall")  # the built-in ones, in [0, 1]
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+PLACEHOLDER = "Press Start: the loss and validation curves appear here."
 
 
 def _short_name(path: str) -> str:
@@ -84,11 +89,15 @@ class RunCurves:
         self.learning_rate = lr.plot(pen=pg.mkPen(colour, width=2))
         for item in self.items():
             item.setDownsampling(auto=True, method="peak")
+        for item in (self.raw_loss, self.smoothed_loss):  # not the step-linked plots: their range may be stale
             item.setClipToView(True)
         self.dirty = False
 
     def items(self) -> list[pg.PlotDataItem]:
         return [self.raw_loss, self.smoothed_loss, self.eval_loss, self.metric, self.learning_rate]
+
+    def has_points(self) -> bool:
+        return any(series.n for series in self.series.values())
 
     def add(self, event: Event, metric_name: str) -> None:
         s = self.series
@@ -127,16 +136,14 @@ class RunCurves:
 
 
 class CurvesWidget(QWidget):
-    """Three plots: loss, the main validation metric, learning rate. Run 0 is live; overlays follow."""
+    """Three plots: loss, the main validation metric, learning rate. Run 0 is live; overlays follow.
 
-    def __init__(self, parent: QWidget | None = None):
+    `placeholder`: the sentence shown instead of the plots while no run has a point."""
+
+    def __init__(self, parent: QWidget | None = None, placeholder: str = PLACEHOLDER):
         super().__init__(parent)
         self._metric = "f1"
         self._view = pg.GraphicsLayoutWidget(self)
-        palette = self.palette()
-        background = palette.color(QPalette.ColorRole.Base)
-        foreground = palette.color(QPalette.ColorRole.Text)
-        self._view.setBackground(background)
         self.plots = {
             "loss": self._view.addPlot(row=0, col=0, rowspan=2),
             "metric": self._view.addPlot(row=0, col=1),
@@ -145,16 +152,23 @@ class CurvesWidget(QWidget):
         for key, plot in self.plots.items():
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setLabel("bottom", "step")
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setPen(foreground)
-                plot.getAxis(axis).setTextPen(foreground)
+            if key != "loss":
+                plot.setXLink(self.plots["loss"])  # one step axis: a lone evaluation sits at its step
         self._view.ci.layout.setColumnStretchFactor(0, 3)
         self._view.ci.layout.setColumnStretchFactor(1, 2)
-        self._foreground = foreground
-        self.plots["loss"].setTitle("Loss", color=foreground)
-        self.plots["learning_rate"].setTitle("Learning rate", color=foreground)
         self.plots["learning_rate"].getAxis("left").enableAutoSIPrefix(False)
+        self._foreground = self.palette().color(QPalette.ColorRole.Text)
         self.legend = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        self.placeholder = QLabel(placeholder, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.placeholder.setFrameShape(QFrame.Shape.StyledPanel)
+        self.placeholder.setEnabled(False)  # drawn in the palette's dimmed text colour
+        font = self.placeholder.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.placeholder.setFont(font)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.placeholder)
+        self._stack.addWidget(self._view)
+        self._apply_palette()
         self.set_metric(self._metric)
         self._pool = [RunCurves(self.plots, COLOURS[0])]
         self._shown = 1
@@ -166,7 +180,41 @@ class CurvesWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.legend)
-        layout.addWidget(self._view, 1)
+        layout.addWidget(self._stack, 1)
+        self._show_plots_if_any()
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder.setText(text)
+
+    def plots_shown(self) -> bool:
+        """Whether the plots are shown (a run has a point), rather than the placeholder sentence."""
+        return self._stack.currentWidget() is self._view
+
+    def _show_plots_if_any(self) -> None:
+        shown = any(run.has_points() for run in self.runs)
+        self._stack.setCurrentWidget(self._view if shown else self.placeholder)
+        self.legend.setVisible(shown)
+
+    def _apply_palette(self) -> None:
+        """Background, axes and titles in the palette's colours (again when it changes: light to dark)."""
+        palette = self.palette()
+        self._foreground = foreground = palette.color(QPalette.ColorRole.Text)
+        self._view.setBackground(palette.color(QPalette.ColorRole.Base))
+        for plot in self.plots.values():
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(foreground)
+                plot.getAxis(axis).setTextPen(foreground)
+        self.plots["loss"].setTitle("Loss", color=foreground)
+        self.plots["learning_rate"].setTitle("Learning rate", color=foreground)
+        self.plots["metric"].setTitle(f"Validation {self._metric}", color=foreground)
+        for line in getattr(self, "_markers", []):
+            line.setPen(pg.mkPen(foreground, width=1, style=Qt.PenStyle.DotLine))
+            line.label.setColor(foreground)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
 
     @property
     def runs(self) -> list[RunCurves]:
@@ -211,6 +259,7 @@ class CurvesWidget(QWidget):
             line.hide()
         self._marked = 0
         self._update_legend()
+        self._show_plots_if_any()
 
     def load_events(self, events: Iterable[Event], name: str = "") -> None:
         """Show a recorded run (from `read_events`) in place of everything shown."""
@@ -222,6 +271,7 @@ class CurvesWidget(QWidget):
             else:
                 self.live.add(event, self._metric)
         self.live.redraw()
+        self._show_plots_if_any()
 
     def overlay(self, events: Iterable[Event], name: str) -> RunCurves:
         """Draw another recorded run over the shown ones, in the next colour."""
@@ -235,6 +285,7 @@ class CurvesWidget(QWidget):
             run.add(event, self._metric)
         run.redraw()
         self._update_legend()
+        self._show_plots_if_any()
         return run
 
     def _mark(self, event: LayersUnfrozen) -> None:
@@ -278,3 +329,5 @@ class CurvesWidget(QWidget):
         for run in self.runs:
             if run.dirty:
                 run.redraw()
+        if not self.plots_shown():
+            self._show_plots_if_any()

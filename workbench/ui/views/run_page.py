@@ -21,15 +21,16 @@ class RunPage(QWidget):
     `_on_worker_finished`."""
 
     running_changed = Signal(bool)
+    PLACEHOLDER = "Press Start: the loss and validation curves appear here."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.worker = TrainingWorker(self)
         self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress = QProgressBar(format="%v / %m steps", value=0)
+        self.progress = QProgressBar(format="%v / %m steps", value=0, visible=False)  # shown from the first run on
         self.progress_label = QLabel(" ")
-        self.curves = CurvesWidget()
+        self.curves = CurvesWidget(placeholder=self.PLACEHOLDER)
         self.worker.event_received.connect(self._on_worker_event_received)
         self.worker.finished.connect(self._on_worker_finished)
         self.worker.running_changed.connect(self._on_worker_running_changed)

@@ -68,7 +68,7 @@ class RunsView(QWidget):
         bar.addWidget(self.results_button)
         bar.addWidget(self.resume_button)
 
-        self.curves = CurvesWidget()
+        self.curves = CurvesWidget(placeholder="Select a run to see its curves; select two or more to overlay them.")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.curves)

@@ -235,7 +235,9 @@ class TrainView(RunPage):
     def _begin(self) -> None:
         self.banner.hide()
         self.retry_button.hide()
+        self.curves.set_placeholder("Preparing the data and the model: the curves appear with the first logged step.")
         self.progress.setValue(0)
+        self.progress.show()
         self.progress_label.setText("Preparing data and model…")
         self._samples_per_second = None
 
