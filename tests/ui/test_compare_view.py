@@ -64,6 +64,8 @@ def test_compare_overlays_the_variants_curves_and_fills_the_table(compare_view, 
     for run in runs:  # each variant's own curves: steps 1, 2, 4, ..., 12; evaluations at 6 and 12
         assert len(points(run.smoothed_loss)) == 7 and points(run.metric) == [6, 12]
     assert runs[0].smoothed_loss.opts["pen"].color() != runs[1].smoothed_loss.opts["pen"].color()
+    assert compare_view.shown_columns() == ["variant", "trainable params", "train time (s)", "validation_f1"]
+    assert model.columnCount() > 10  # the others are a click away
     assert (Path(result.folder) / "curves.png").is_file() and (Path(result.folder) / "table.md").is_file()
     assert "Table and curves saved in" in compare_view.progress_label.text()
     assert compare_view.compare_button.isEnabled()
@@ -128,3 +130,25 @@ def test_before_anything_ran_the_page_says_what_will_appear(compare_view):
     assert compare_view.curves.placeholder.isVisible() and not compare_view.curves.plots_shown()
     assert compare_view.table_placeholder.isVisible() and not compare_view.table.isVisible()
     assert not compare_view.progress.isVisible()  # no "0 / 100 steps"
+
+
+def test_the_table_leads_with_what_is_compared_and_shows_the_rest_on_request(compare_view, qtbot):
+    from workbench.core.compare.comparison import FIRST_COLUMNS, MEMORY_RSS
+
+    metrics = ["validation_accuracy", "validation_f1", "validation_loss", "test_accuracy", "test_f1", "test_loss"]
+    header = [*FIRST_COLUMNS, *metrics, MEMORY_RSS]
+    row = ["full", "finished", 1000, 12.5, 30.0, 0.4, 0.9, 0.8, 0.3, 0.88, 0.78, 0.35, 900.0]
+    compare_view.show()
+    compare_view._set_table(header, [row, ["lora", "failed", *row[2:]]])
+    assert compare_view.table.isVisible() and not compare_view.table_placeholder.isVisible()
+    assert compare_view.shown_columns() == ["variant", "status", "trainable params", "train time (s)",
+                                            "validation_f1", "test_f1"]  # status: a variant did not finish
+    compare_view._set_table(header, [row])
+    leading = ["variant", "trainable params", "train time (s)", "validation_f1", "test_f1"]
+    assert compare_view.shown_columns() == leading
+    compare_view.all_columns.setChecked(True)
+    shown = compare_view.shown_columns()
+    assert shown[:5] == leading and sorted(shown) == sorted(header)
+    compare_view.all_columns.setChecked(False)
+    compare_view._show_column("samples/s", True)  # as the header's context menu does
+    assert compare_view.shown_columns() == [*leading, "samples/s"]

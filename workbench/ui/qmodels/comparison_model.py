@@ -1,4 +1,7 @@
-"""The result table of a comparison: one row per variant that ran, as `workbench compare` prints it."""
+"""The result table of a comparison: one row per variant that ran, as `workbench compare` prints it.
+
+`leading_columns` names what the Compare page shows first: the variant, what it trains, how long it
+took and the main metric on validation and test; the other columns are a click away."""
 
 from __future__ import annotations
 
@@ -11,6 +14,12 @@ from workbench.core.compare.comparison import format_cell
 from workbench.ui.qmodels.runs_model import STATUS_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
+LEADING = ("variant", "trainable params", "train time (s)")
+
+
+def leading_columns(metric: str) -> list[str]:
+    """The columns the Compare page shows before "Show all columns": what each variant is, costs and scores."""
+    return [*LEADING, f"validation_{metric}", f"test_{metric}"]
 
 
 class ComparisonTableModel(QAbstractTableModel):
@@ -25,6 +34,17 @@ class ComparisonTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._header, self._rows = list(header), [list(row) for row in rows]
         self.endResetModel()
+
+    def header(self) -> list[str]:
+        return list(self._header)
+
+    def column(self, name: str) -> int:
+        """The column's index, or -1."""
+        return self._header.index(name) if name in self._header else -1
+
+    def all_finished(self) -> bool:
+        status = self.column("status")
+        return status < 0 or all(row[status] == "finished" for row in self._rows)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)

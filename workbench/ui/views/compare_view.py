@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QMenu, QPushButton, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from workbench.core.compare.comparison import COMPARISONS, load_comparison, new_comparison
@@ -20,7 +21,7 @@ from workbench.core.events import (
 )
 from workbench.core.compare.variants import PRESETS, Variant, parse_variant
 from workbench.core.runs import read_events
-from workbench.ui.qmodels.comparison_model import ComparisonTableModel
+from workbench.ui.qmodels.comparison_model import ComparisonTableModel, leading_columns
 from workbench.ui.views.comparison_plot import save_comparison_plot
 from workbench.ui.views.curves import RunCurves
 from workbench.ui.views.run_page import RunPage
@@ -45,6 +46,8 @@ class CompareView(RunPage):
         self._folder: Path | None = None
         self._variant_curves: dict[str, RunCurves] = {}
         self._other_run_active = False
+        self._metric = "f1"
+        self._shown_columns: set[str] = set()  # columns the user showed from the header's menu
         self._build()
         self._set_running(False)
 
@@ -88,20 +91,72 @@ class CompareView(RunPage):
         self.table = QTableView(selectionBehavior=QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setModel(self.table_model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_menu_requested)
+        header.setToolTip("Right-click for the other columns.")
+        self.all_columns = QCheckBox("Show all columns", toolTip="The variant, its trainable parameters, time and "
+                                     "main metric lead; this shows every measured column (samples/s, loss, memory, "
+                                     "every metric).")
+        self.all_columns.toggled.connect(self._apply_columns)
+        table_page = QWidget()
+        table_column = QVBoxLayout(table_page)
+        table_column.setContentsMargins(0, 0, 0, 0)
+        table_column.addWidget(self.table, 1)
+        table_column.addWidget(self.all_columns, 0, Qt.AlignmentFlag.AlignRight)
         self.table_placeholder = QLabel(TABLE_PLACEHOLDER, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.table_placeholder.setFrameShape(QFrame.Shape.StyledPanel)
         self.table_placeholder.setEnabled(False)
         self.table_stack = QStackedWidget()
         self.table_stack.addWidget(self.table_placeholder)
-        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(table_page)
         self._lay_out(self.variants_box, (self.compare_button, self.stop_button, self.resume_button), self.table_stack,
                       fill=True, heights=(480, 200))
 
     def _set_table(self, header: list[str], rows: list[list]) -> None:
         """The result table, shown once it has a row (the sentence saying what it will hold before)."""
         self.table_model.set_table(header, rows)
-        self.table_stack.setCurrentWidget(self.table if rows else self.table_placeholder)
+        self.table_stack.setCurrentWidget(self.table.parentWidget() if rows else self.table_placeholder)
+        self._apply_columns()
+
+    def shown_columns(self) -> list[str]:
+        """The table's columns as shown, left to right."""
+        header, names = self.table.horizontalHeader(), self.table_model.header()
+        order = sorted(range(len(names)), key=header.visualIndex)
+        return [names[i] for i in order if not header.isSectionHidden(i)]
+
+    def _apply_columns(self) -> None:
+        """The leading columns first, in their order (status too while a variant is not finished); the rest
+        hidden unless "Show all columns" is on or the user showed them."""
+        header, names = self.table.horizontalHeader(), self.table_model.header()
+        leading = [name for name in leading_columns(self._metric) if name in names]
+        if not self.table_model.all_finished():
+            leading.insert(1, "status")
+        for visual, name in enumerate(leading):
+            header.moveSection(header.visualIndex(names.index(name)), visual)
+        for index, name in enumerate(names):
+            shown = self.all_columns.isChecked() or name in leading or name in self._shown_columns
+            header.setSectionHidden(index, not shown)
+
+    @Slot(QPoint)
+    def _on_header_menu_requested(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.all_columns.text(), lambda: self.all_columns.setChecked(not self.all_columns.isChecked()))
+        menu.addSeparator()
+        header = self.table.horizontalHeader()
+        for index, name in enumerate(self.table_model.header()):
+            action = QAction(name, menu, checkable=True, checked=not header.isSectionHidden(index))
+            action.toggled.connect(lambda on, n=name: self._show_column(n, on))
+            menu.addAction(action)
+        menu.popup(header.mapToGlobal(position))
+
+    def _show_column(self, name: str, shown: bool) -> None:
+        (self._shown_columns.add if shown else self._shown_columns.discard)(name)
+        index = self.table_model.column(name)
+        if index >= 0:
+            self.table.horizontalHeader().setSectionHidden(index, not shown)
 
     def _add_item(self, variant: Variant, checked: bool) -> None:
         item = QListWidgetItem(f"{variant.name}  —  {variant.describe()}")
@@ -123,6 +178,7 @@ class CompareView(RunPage):
 
     def show_config(self, config: RunConfig) -> None:
         self._runs_root = Path(config.output.runs_root).expanduser()
+        self._metric = config.training.metric_for_best
         self.curves.set_metric(config.training.metric_for_best)
 
     def update_config(self, config: RunConfig) -> None:
@@ -157,6 +213,7 @@ class CompareView(RunPage):
         self.worker.start_comparison(folder)
 
     def _begin(self, metric: str) -> None:
+        self._metric = metric
         self.banner.hide()
         self.curves.set_metric(metric)
         self.curves.clear()
