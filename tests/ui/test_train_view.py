@@ -32,7 +32,7 @@ def test_form_shows_and_writes_the_training_settings(train_view, tiny_config):
     assert train_view.learning_rate.text() == "0.001" and train_view.eval_steps.isEnabled()
 
     written = RunConfig()
-    written.training.logging_steps, written.training.dropout_masks = 2, "fast"  # not on the form: left as they are
+    written.training.logging_steps, written.training.dropout_masks = 7, "torch"  # on the form (Advanced): written
     train_view.update_config(written)
     assert written.training == tiny_config.training
 
@@ -265,3 +265,49 @@ def test_a_placeholder_shows_until_the_first_point_and_a_lone_evaluation_sits_on
     assert metric_range == loss_range and loss_range[0] <= 10 and loss_range[1] >= 63  # not 62.6 to 63.4
     curves.clear()
     assert not curves.plots_shown()
+
+
+def test_the_advanced_group_holds_the_engine_settings_and_round_trips_them(train_view):
+    train_view.show()
+    assert not train_view.advanced.is_expanded() and not train_view.dropout_masks.isVisible()
+    for field in (train_view.precision, train_view.dropout_masks, train_view.first_token, train_view.sparse_embeddings,
+                  train_view.extra_metrics, train_view.checkpointing, train_view.group_by_length,
+                  train_view.logging_steps, train_view.save_total_limit, train_view.seed):
+        assert train_view.advanced.body.isAncestorOf(field)
+    train_view.advanced.set_expanded(True)
+    assert train_view.dropout_masks.isVisible()
+
+    config = RunConfig()
+    t = config.training
+    t.precision, t.dropout_masks, t.last_layer_first_token, t.sparse_embeddings = "bf16", "torch", False, False
+    t.extra_metrics, t.gradient_checkpointing, t.group_by_length = ["matthews_correlation", "mae"], True, False
+    t.logging_steps, t.save_total_limit, t.seed = 3, 4, 7
+    train_view.show_config(config)
+    assert train_view.extra_metrics.text() == "matthews_correlation, mae"
+    written = RunConfig()
+    train_view.update_config(written)
+    assert written.training == config.training
+
+
+def test_fields_keep_their_width(train_view):
+    train_view.resize(1400, 900)
+    train_view.show()
+    assert train_view.batch_size.width() < 150 and train_view.warmup_ratio.width() < 150
+
+
+def test_settings_left_to_the_engine_say_what_the_run_chose(train_view, qtbot, tiny_config):
+    tiny_config.training.learning_rate, tiny_config.training.max_steps = None, -1
+    tiny_config.training.epochs, tiny_config.training.precision = None, "auto"
+    tiny_config.data.max_train_rows = 16  # sized epochs on 16 rows: a few seconds
+    from workbench.core.events import RunStarted
+
+    started = []
+    train_view.worker.event_received.connect(lambda e: started.append(e) if isinstance(e, RunStarted) else None)
+    result = run_from_start_button(train_view, qtbot, tiny_config)
+    assert isinstance(result, RunFinished), result
+    event = started[0]
+    assert train_view.epochs_chosen.text() == f"auto: {event.epochs:g} epoch{'' if event.epochs == 1 else 's'}"
+    assert train_view.lr_chosen.text() == f"auto: {event.learning_rate:.3g}"
+    assert train_view.precision_chosen.text() == f"auto: {event.precision}"
+    train_view.show_config(tiny_config)
+    assert train_view.epochs_chosen.text() == ""

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from workbench.ui import theme
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.worker import TrainingWorker
 
-BANNER_STYLE = "background: #fde8e8; color: #9b1c1c; border: 1px solid #f5b5b5; border-radius: 4px; padding: 6px;"
-WARNING_STYLE = "background: #fdf6e3; color: #7a4f01; border: 1px solid #f0d58c; border-radius: 4px; padding: 6px;"
 
 
 class RunPage(QWidget):
@@ -26,7 +25,8 @@ class RunPage(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.worker = TrainingWorker(self)
-        self.banner = QLabel(wordWrap=True, styleSheet=BANNER_STYLE, visible=False)
+        self._banner_kind = "error"
+        self.banner = QLabel(wordWrap=True, styleSheet=theme.banner_style(), visible=False)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar(format="%v / %m steps", value=0, visible=False)  # shown from the first run on
         self.progress_label = QLabel(" ")
@@ -71,10 +71,17 @@ class RunPage(QWidget):
         page.addLayout(banner)
         page.addWidget(split, 1)
 
-    def _show_banner(self, text: str, style: str = BANNER_STYLE) -> None:
-        self.banner.setStyleSheet(style)
+    def _show_banner(self, text: str, kind: str = "error") -> None:
+        """`kind`: "error" or "warning" (its colours follow the light or dark palette)."""
+        self._banner_kind = kind
+        self.banner.setStyleSheet(theme.banner_style(kind, self))
         self.banner.setText(text)
         self.banner.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.banner.setStyleSheet(theme.banner_style(self._banner_kind, self))
 
     def _set_running(self, running: bool) -> None:
         """Enable the page's controls for a run going (True) or none."""

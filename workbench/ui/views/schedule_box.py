@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QSpinBox, QWidget
 
 from workbench.core.config import FreezeConfig, TrainingConfig
-from workbench.ui.views.layouts import left_aligned_row
+from workbench.ui.views.layouts import compact_form, left_aligned_row
 
 EACH_EPOCH, EVERY_STEPS = "each epoch", "every N steps"
 
@@ -34,7 +34,7 @@ class ScheduleBox(QGroupBox):
         self.every.addItems([EACH_EPOCH, EVERY_STEPS])
         self.every_steps = QSpinBox(minimum=1, maximum=10_000_000, value=100, suffix=" steps")
 
-        form = QFormLayout(self)
+        form = compact_form(self)  # the spin boxes at their own width, not across the page
         form.addRow("Layer LR decay:", self.decay)
         form.addRow("Head LR ×:", self.head_multiplier)
         form.addRow(left_aligned_row(self.gradual, self.start_layers, self.every, self.every_steps))

@@ -1,17 +1,21 @@
-"""The Train page: the training settings, Start / Pause / Stop, progress, live curves and the run's log."""
+"""The Train page: the training settings, Start / Pause / Stop, progress, live curves and the run's log.
+
+The settings come in groups (schedule, batches and optimizer, evaluation) with the speed levers and
+the rest folded away under Advanced. A setting left to the engine ("auto") says what the run chose
+once it starts ("auto: 9 epochs"), from the RunStarted event."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
-    QSpinBox, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from workbench.core.config import PRECISIONS, RunConfig
+from workbench.core.config import DROPOUT_MASKS, PRECISIONS, RunConfig
 from workbench.core.events import (
     CheckpointSaved, EvalFinished, Event, LayersUnfrozen, MessageLogged, ProgressReported, RunFailed, RunFinished,
     RunStarted, StepLogged,
@@ -19,7 +23,8 @@ from workbench.core.events import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.runs import RunSummary, read_events
 from workbench.core.training.memory import prepare_retry
-from workbench.ui.views.run_page import WARNING_STYLE, RunPage
+from workbench.ui.views.layouts import Collapsible, compact_form, left_aligned_row
+from workbench.ui.views.run_page import RunPage
 
 MAIN_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall", "loss")
 
@@ -64,6 +69,13 @@ def _spin(low: int, high: int, tip: str, special: str = "") -> QSpinBox:
 
 def _double(low: float, high: float, step: float, decimals: int, tip: str) -> QDoubleSpinBox:
     return QDoubleSpinBox(minimum=low, maximum=high, singleStep=step, decimals=decimals, toolTip=tip)
+
+
+def _chosen_label() -> QLabel:
+    """Beside an "auto" field: what the run chose for it, once it starts."""
+    label = QLabel()
+    label.setEnabled(False)  # the dimmed text colour: a note, not a field
+    return label
 
 
 def _duration(seconds: float) -> str:
@@ -125,11 +137,32 @@ class TrainView(RunPage):
                               "off trains to the end.", special="off")
         self.seed = _spin(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
                           "and settings give the same run.")
+        self.dropout_masks = QComboBox(toolTip="fast: four dropout masks drawn from each random number; torch: "
+                                       "torch's own; auto: measured once per machine on a CPU (torch's elsewhere).")
+        self.dropout_masks.addItems(DROPOUT_MASKS)
+        self.first_token = QCheckBox("Last layer for the first token only", toolTip="Sequence heads read only the "
+                                     "first token: the last layer computes just that one (the same result, less work).")
+        self.sparse_embeddings = QCheckBox("Sparse word-embedding updates", toolTip="Full fine-tunes on a CPU update "
+                                           "only the word-embedding rows a batch uses.")
+        self.group_by_length = QCheckBox("Batch similar lengths together", toolTip="Texts of similar length share a "
+                                         "batch (still shuffled), so less padding is computed; off: plain random order.")
+        self.extra_metrics = QLineEdit(placeholderText="e.g. matthews_correlation", toolTip="Further evaluate modules "
+                                       "computed at each evaluation, comma-separated: module ids, or local folders "
+                                       "holding <name>/<name>.py.")
+        self.logging_steps = _spin(1, 1_000_000, "Optimizer steps between two logged training losses (each the mean "
+                                   "since the last).")
+        self.logging_steps.setSuffix(" steps")
+        self.save_total_limit = _spin(1, 1000, "Checkpoints kept in the run folder.")
+        self.lr_chosen, self.epochs_chosen, self.precision_chosen = _chosen_label(), _chosen_label(), _chosen_label()
         for box in (self.learning_rate, self.batch_size, self.accumulation, self.epochs, self.max_steps, self.warmup_ratio,
-                    self.weight_decay, self.max_grad_norm, self.eval_steps, self.patience, self.seed):
+                    self.weight_decay, self.max_grad_norm, self.eval_steps, self.patience, self.seed,
+                    self.logging_steps, self.save_total_limit):
             box.valueChanged.connect(self._on_form_edited)
-        for combo in (self.precision, self.eval_strategy):
+        for combo in (self.precision, self.eval_strategy, self.dropout_masks):
             combo.currentIndexChanged.connect(self._on_form_edited)
+        for check in (self.first_token, self.sparse_embeddings, self.group_by_length):
+            check.toggled.connect(self._on_form_edited)
+        self.extra_metrics.textEdited.connect(self._on_form_edited)
         self.main_metric.currentTextChanged.connect(self._on_main_metric_changed)
 
     def _build_layout(self) -> None:
@@ -138,22 +171,57 @@ class TrainView(RunPage):
                                         "effective batch in less memory.")
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
 
-        self.form = QGroupBox("Training settings")
-        form = QFormLayout(self.form)
-        evaluation = QHBoxLayout()
-        evaluation.addWidget(self.eval_strategy, 1)
-        evaluation.addWidget(self.eval_steps, 1)
-        accumulation = QHBoxLayout()
-        accumulation.addWidget(self.accumulation, 1)
-        accumulation.addWidget(self.effective_batch, 1)
-        for label, widget in (("Learning rate", self.learning_rate), ("Batch size", self.batch_size),
-                              ("Accumulation", accumulation), ("Memory", self.checkpointing),
-                              ("Epochs", self.epochs), ("Max steps", self.max_steps),
-                              ("Warmup ratio", self.warmup_ratio), ("Weight decay", self.weight_decay),
-                              ("Gradient clipping", self.max_grad_norm), ("Precision", self.precision),
-                              ("Evaluate", evaluation), ("Main metric", self.main_metric),
-                              ("Early stopping", self.patience), ("Seed", self.seed)):
-            form.addRow(label, widget)
+        labels: list[QLabel] = []
+
+        def fill(form, rows) -> None:
+            for text, field in rows:
+                labels.append(QLabel(text))
+                form.addRow(labels[-1], field)
+
+        def group(title: str, rows) -> QGroupBox:
+            box = QGroupBox(title)
+            fill(compact_form(box), rows)
+            return box
+
+        self.learning_rate.setMinimumWidth(self.learning_rate.fontMetrics().horizontalAdvance("0.000025") + 40)
+
+        self.schedule_group = group("Schedule", (
+            ("Learning rate", left_aligned_row(self.learning_rate, self.lr_chosen)),
+            ("Epochs", left_aligned_row(self.epochs, self.epochs_chosen)),
+            ("Max steps", self.max_steps), ("Warmup ratio", self.warmup_ratio)))
+        self.batches_group = group("Batches and optimizer", (
+            ("Batch size", self.batch_size), ("Accumulation", left_aligned_row(self.accumulation, self.effective_batch)),
+            ("Weight decay", self.weight_decay), ("Gradient clipping", self.max_grad_norm)))
+        self.evaluation_group = group("Evaluation", (
+            ("Evaluate", left_aligned_row(self.eval_strategy, self.eval_steps)), ("Main metric", self.main_metric),
+            ("Early stopping", self.patience)))
+        advanced = QGroupBox()
+        fill(compact_form(advanced), (
+            ("Precision", left_aligned_row(self.precision, self.precision_chosen)),
+            ("Dropout masks", self.dropout_masks), ("Speed", self.first_token), ("", self.sparse_embeddings),
+            ("", self.group_by_length), ("Memory", self.checkpointing), ("Extra metrics", self.extra_metrics),
+            ("Log the loss every", self.logging_steps), ("Checkpoints kept", self.save_total_limit),
+            ("Seed", self.seed)))
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:  # one label column across the groups
+            label.setMinimumWidth(width)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.advanced = Collapsible("Advanced", advanced, tip="Precision, the speed levers, memory, extra metrics, "
+                                    "logging, checkpoints and the seed.")
+
+        self.form = QWidget()  # every setting: disabled while a run goes
+        column = QVBoxLayout(self.form)
+        column.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.schedule_group, self.batches_group, self.evaluation_group, self.advanced):
+            column.addWidget(widget)
+        column.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setWidget(self.form)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        advanced.show()  # measured open, so opening it never needs a wider column
+        scroll.setMinimumWidth(max(self.form.sizeHint().width(), advanced.sizeHint().width() + 10)
+                               + scroll.verticalScrollBar().sizeHint().width())
+        advanced.hide()
 
         self.start_button = QPushButton("Start", toolTip="Train with the settings of every page.")
         self.pause_button = QPushButton("Pause", toolTip="Hold the run after the current step.")
@@ -165,7 +233,7 @@ class TrainView(RunPage):
 
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=10_000)
         self.log.setPlaceholderText("The run's messages and evaluations appear here.")
-        self._lay_out(self.form, (self.start_button, self.pause_button, self.stop_button), self.log, fill=False,
+        self._lay_out(scroll, (self.start_button, self.pause_button, self.stop_button), self.log, fill=True,
                       heights=(500, 180), banner_button=self.retry_button)
 
     def show_config(self, config: RunConfig) -> None:
@@ -187,6 +255,14 @@ class TrainView(RunPage):
             self.eval_steps.setValue(t.eval_steps)
             self.patience.setValue(t.early_stopping_patience or 0)
             self.seed.setValue(t.seed)
+            self.dropout_masks.setCurrentText(t.dropout_masks)
+            self.first_token.setChecked(t.last_layer_first_token)
+            self.sparse_embeddings.setChecked(t.sparse_embeddings)
+            self.group_by_length.setChecked(t.group_by_length)
+            self.extra_metrics.setText(", ".join(t.extra_metrics))
+            self.logging_steps.setValue(t.logging_steps)
+            self.save_total_limit.setValue(t.save_total_limit)
+            self._show_chosen(None)
         finally:
             self._filling = False
         self._update_enabled()
@@ -209,6 +285,24 @@ class TrainView(RunPage):
         t.eval_steps = self.eval_steps.value()
         t.early_stopping_patience = self.patience.value() or None
         t.seed = self.seed.value()
+        t.dropout_masks = self.dropout_masks.currentText()
+        t.last_layer_first_token = self.first_token.isChecked()
+        t.sparse_embeddings = self.sparse_embeddings.isChecked()
+        t.group_by_length = self.group_by_length.isChecked()
+        t.extra_metrics = [name.strip() for name in self.extra_metrics.text().split(",") if name.strip()]
+        t.logging_steps = self.logging_steps.value()
+        t.save_total_limit = self.save_total_limit.value()
+
+    def _show_chosen(self, started: RunStarted | None) -> None:
+        """Beside each setting left to the engine, what the run chose (cleared with None)."""
+        auto = started is not None
+        lr = started.learning_rate if auto else None
+        self.lr_chosen.setText(f"auto: {lr:.3g}" if lr and self.learning_rate.value() == 0 else "")
+        epochs = started.epochs if auto else None
+        sized = epochs and self.epochs.value() == 0 and self.max_steps.value() == 0
+        self.epochs_chosen.setText(f"auto: {epochs:g} epoch{'' if epochs == 1 else 's'}" if sized else "")
+        chosen = auto and self.precision.currentText() == "auto"
+        self.precision_chosen.setText(f"auto: {started.precision}" if chosen else "")
 
     def start(self, config: RunConfig) -> None:
         """Train `config` (the whole run config, as the main window assembles it)."""
@@ -236,6 +330,7 @@ class TrainView(RunPage):
         self.banner.hide()
         self.retry_button.hide()
         self.curves.set_placeholder("Preparing the data and the model: the curves appear with the first logged step.")
+        self._show_chosen(None)
         self.progress.setValue(0)
         self.progress.show()
         self.progress_label.setText("Preparing data and model…")
@@ -304,6 +399,7 @@ class TrainView(RunPage):
             shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(event.metrics.items()))
             self._log(f"Evaluation on {event.split} at step {event.step}: {shown}")
         elif isinstance(event, RunStarted):
+            self._show_chosen(event)
             self.progress.setMaximum(max(event.total_steps, 1))
             self._log(f"Run folder {event.run_dir}: {event.total_steps} steps on {event.device} ({event.precision}), "
                       f"{event.train_rows} training rows, max length {event.max_length}.")
@@ -337,7 +433,7 @@ class TrainView(RunPage):
             self.progress_label.setText(f"{verb} in {_duration(result.wall_seconds)}{best}.")
             self._log(f"{verb} in {result.wall_seconds:.1f} s{best}. Model saved to {result.model_dir}.")
             if result.warnings:
-                self._show_banner("\n".join(result.warnings), WARNING_STYLE)
+                self._show_banner("\n".join(result.warnings), "warning")
         self.run_finished.emit(result)
 
     def _offer_retry(self, failed: RunFailed) -> None:
