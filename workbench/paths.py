@@ -23,6 +23,7 @@ def is_bundle() -> bool:
 
 RESOURCES = (Path(sys._MEIPASS) if is_bundle() else Path(__file__).resolve().parent.parent) / "resources"
 ICONS = RESOURCES / "icons"
+DOCS = (Path(sys._MEIPASS) if is_bundle() else Path(__file__).resolve().parent.parent) / "docs"  # Help's pages
 
 
 def _user_folder(location_name: str) -> Path:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from workbench.paths import ICON_SIZES, ICONS
 from workbench.ui.main_window import APP_TITLE, MainWindow
+from workbench.ui.theme import follow_system_scheme
 
 ORGANIZATION = "bert-workbench"
 
@@ -41,6 +42,7 @@ def application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(sys.argv if argv is None else argv)
         app.setApplicationName(APP_TITLE)
         app.setOrganizationName(ORGANIZATION)
+        follow_system_scheme(app)  # the system's light or dark scheme, and its changes
     app.setWindowIcon(app_icon())
     return app
 

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.libraries import load_engine_libraries
+from workbench.ui import theme
 
 log = logging.getLogger(__name__)
-ERROR_COLOR = "#c0392b"
 
 
 class _JobSignals(QObject):
@@ -146,5 +146,5 @@ class StatusLine(QWidget):
     def _refresh(self) -> None:
         busy = bool(self._busy_calls)
         self._bar.setVisible(busy and not self._error)
-        self._message.setStyleSheet(f"color: {ERROR_COLOR};" if self._error else "")
+        self._message.setStyleSheet(f"color: {theme.state_colour('error', self)};" if self._error else "")
         self.setVisible(busy or bool(self._error))

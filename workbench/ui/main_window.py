@@ -16,7 +16,7 @@ from workbench.core.events import ComparisonStarted, RunFinished, VariantStarted
 from workbench.core.model.device import device_summary
 from workbench.core.runs import MODEL
 from workbench.demo import demo_config
-from workbench.ui import settings, step_states
+from workbench.ui import about, settings, step_states
 from workbench.ui.background import BackgroundCall
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
@@ -144,6 +144,13 @@ class MainWindow(QMainWindow):
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts_action_triggered, "F1"))
+        docs = help_menu.addMenu("&Documentation")
+        for page in about.DOC_PAGES:
+            action = docs.addAction(page)
+            action.setEnabled(about.doc_path(page).is_file())
+            action.triggered.connect(lambda checked=False, p=page: about.open_doc(p))
+        help_menu.addSeparator()
+        help_menu.addAction(self._action("&About BERT Workbench", self._on_about_action_triggered))
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut of the menus, as Help > Keyboard shortcuts lists them."""
@@ -347,6 +354,11 @@ class MainWindow(QMainWindow):
     def _on_shortcuts_action_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in self.shortcuts())
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        self.about_dialog = about.AboutDialog(self)
+        self.about_dialog.open()
 
     @Slot()
     def _on_open_action_triggered(self) -> None:

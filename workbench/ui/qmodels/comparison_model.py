@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from workbench.core.compare.comparison import format_cell
-from workbench.ui.qmodels.runs_model import STATUS_COLOURS
+from workbench.ui.qmodels.runs_model import STATUS_COLOURS, status_colour
 
 Index = QModelIndex | QPersistentModelIndex
 LEADING = ("variant", "trainable params", "train time (s)")
@@ -67,5 +66,5 @@ class ComparisonTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ForegroundRole and column == "status" and value in STATUS_COLOURS:
-            return QColor(STATUS_COLOURS[value])
+            return status_colour(value)
         return None

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from workbench.core.runs import RunSummary
+from workbench.ui import theme
 
 COLUMNS = ("Run", "Status", "Task", "Best metric", "Created")
 WARNED = "warned"  # a run with warnings: its status in amber, the sentences in its tooltip
@@ -15,6 +16,13 @@ STATUS_COLOURS = {"failed": "#b91c1c", "running": "#1d4ed8", "stopped": "#a16207
                   WARNED: "#a16207"}
 SORT_ROLE = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
+STATUS_KINDS = {"failed": "error", "running": "busy", "stopped": "warn", "interrupted": "warn", WARNED: "warn"}
+
+
+def status_colour(status: str) -> QColor:
+    """A status's colour: the light palette's own, or its state colour on a dark palette."""
+    return QColor(theme.state_colour(STATUS_KINDS[status]) if theme.is_dark() else STATUS_COLOURS[status])
+
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -56,7 +64,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n\n".join(run.warnings) if column == 1 and run.warnings else str(run.path)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1 and (run.warnings or run.status in STATUS_COLOURS):
-            return QColor(STATUS_COLOURS[WARNED if run.warnings else run.status])
+            return status_colour(WARNED if run.warnings else run.status)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None

@@ -21,6 +21,7 @@ from workbench.core.events import (
 )
 from workbench.core.compare.variants import PRESETS, Variant, parse_variant
 from workbench.core.runs import read_events
+from workbench.ui import theme
 from workbench.ui.qmodels.comparison_model import ComparisonTableModel, leading_columns
 from workbench.ui.views.comparison_plot import save_comparison_plot
 from workbench.ui.views.curves import RunCurves
@@ -61,7 +62,7 @@ class CompareView(RunPage):
         self.custom.returnPressed.connect(self._on_add_button_clicked)
         self.add_button = QPushButton("Add", toolTip="Add this variant to the list, checked.")
         self.add_button.clicked.connect(self._on_add_button_clicked)
-        self.custom_error = QLabel(wordWrap=True, styleSheet="color: #b91c1c;", visible=False)
+        self.custom_error = QLabel(wordWrap=True, visible=False)
         self.name = QLineEdit("comparison", toolTip="The comparison's name; its runs are named NAME-VARIANT.")
         adding = QHBoxLayout()
         adding.addWidget(self.custom, 1)
@@ -250,6 +251,7 @@ class CompareView(RunPage):
             variant = parse_variant(text)
         except WorkbenchError as exc:
             self.custom_error.setText(str(exc))
+            self.custom_error.setStyleSheet(f"color: {theme.state_colour('error', self)};")
             self.custom_error.show()
             return
         self.custom_error.hide()

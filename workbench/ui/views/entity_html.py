@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+MARK_TEXT = "#1f2937"  # dark text on the light marks, in a dark palette too (its text colour is light)
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
 
 
@@ -15,7 +16,7 @@ def type_colour(entity_type: str, types: Sequence[str]) -> str:
 
 
 def mark(text: str, entity_type: str, types: Sequence[str]) -> str:
-    return (f'<span style="background-color:{type_colour(entity_type, types)}">{escape(text)}'
+    return (f'<span style="background-color:{type_colour(entity_type, types)}; color:{MARK_TEXT}">{escape(text)}'
             f'<sub> {escape(entity_type)}</sub></span>')
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from workbench.core.config import WINDOWED_TASKS, TaskConfig
+from workbench.ui import theme
 from workbench.ui.views.preflight_plots import PreflightPlots
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ class PreflightPanel(QGroupBox):
         warnings = self.warnings()
         items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
         self._warnings.setText(
-            f"<b style='color:#b9770e'>{len(warnings)} warning(s)</b><ul style='margin:0'>{items}</ul>" if warnings
-            else "<b style='color:#1e8449'>No problems found.</b>"
+            f"<b style='color:{theme.state_colour('warn', self)}'>{len(warnings)} warning(s)</b>"
+            f"<ul style='margin:0'>{items}</ul>" if warnings
+            else f"<b style='color:{theme.state_colour('done', self)}'>No problems found.</b>"
         )

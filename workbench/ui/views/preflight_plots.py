@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -23,7 +23,8 @@ class PreflightPlots(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        view = pg.GraphicsLayoutWidget()
+        self._view = view = pg.GraphicsLayoutWidget()
+        self._shown: tuple = (None, None, None)  # the report, lengths and limit drawn: drawn again in new colours
         view.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self._foreground = self.palette().color(QPalette.ColorRole.Text)
         self._splits, self._labels, self._lengths = (view.addPlot(col=i) for i in range(3))
@@ -35,9 +36,7 @@ class PreflightPlots(QWidget):
             plot.setMouseEnabled(False, False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setPen(self._foreground)
-                plot.getAxis(axis).setTextPen(self._foreground)
+        self._colour_axes()
         backdrop = pg.mkBrush(self.palette().color(QPalette.ColorRole.Base))
         self._legend, self._length_legend = (
             plot.addLegend(offset=(-5, 5), labelTextColor=self._foreground, brush=backdrop)
@@ -47,7 +46,30 @@ class PreflightPlots(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(view)
 
+    def _colour_axes(self) -> None:
+        for plot in (self._splits, self._labels, self._lengths):
+            plot.titleLabel.setText(plot.titleLabel.text, color=self._foreground)
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(self._foreground)
+                plot.getAxis(axis).setTextPen(self._foreground)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Light to dark (or back): the background, axes and labels in the new palette's colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            base = self.palette().color(QPalette.ColorRole.Base)
+            self._foreground = self.palette().color(QPalette.ColorRole.Text)
+            self._view.setBackground(base)
+            for legend in (self._legend, self._length_legend):
+                legend.setBrush(pg.mkBrush(base))
+                legend.setLabelTextColor(self._foreground)
+            self._colour_axes()
+            report, lengths, limit = self._shown
+            self.show_counts(report)
+            self.show_lengths(lengths, limit)
+
     def show_counts(self, report: PreflightReport | None) -> None:
+        self._shown = (report, *self._shown[1:])
         self._splits.clear()
         self._labels.clear()
         self._legend.clear()
@@ -78,6 +100,7 @@ class PreflightPlots(QWidget):
         self._labels.setTitle("Tags per label" if report.task == "token" else "Rows per label", color=self._foreground)
 
     def show_lengths(self, lengths: LengthStats | None, limit: int | None) -> None:
+        self._shown = (self._shown[0], lengths, limit)
         self._lengths.clear()
         self._length_legend.clear()
         if lengths is None or not len(lengths.lengths["train"]):

@@ -59,6 +59,21 @@ class ProbabilityBars(pg.PlotWidget):
         self.setLabel("bottom", axis)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[])
         self.addItem(self.bars)
+        self._colour()
+        for axis in ("left", "bottom"):  # no empty axes before the first prediction
+            self.getPlotItem().hideAxis(axis)
+
+    def _colour(self) -> None:
+        foreground = self.palette().color(QPalette.ColorRole.Text)
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setPen(foreground)
+            self.getAxis(axis).setTextPen(foreground)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and hasattr(self, "bars"):  # not while pyqtgraph builds it
+            self._colour()
 
     def show_prediction(self, prediction: Prediction) -> None:
         chosen = set(prediction.label.split(";"))
@@ -67,6 +82,8 @@ class ProbabilityBars(pg.PlotWidget):
     def show_bars(self, bars: list[tuple[str, float, bool]]) -> None:
         """A bar per (name, value, chosen), the first at the bottom."""
         values = [value for _, value, _ in bars]
+        for axis in ("left", "bottom"):
+            self.getPlotItem().showAxis(axis)
         self.bars.setOpts(x0=[0] * len(bars), y=list(range(len(bars))), width=values, height=0.6,
                           brushes=[CHOSEN_COLOUR if chosen else BAR_COLOUR for _, _, chosen in bars])
         self.getAxis("left").setTicks([[(i, f"{name}  {value:.3f}") for i, (name, value, _) in enumerate(bars)]])
