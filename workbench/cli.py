@@ -228,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Fine-tune BERT-family encoders.")
     parser.add_argument("--self-test", action="store_true", help="open the window offscreen, train a few steps on "
                         "the demo, export and reload the model, then exit (0: all works)")
+    parser.add_argument("--start", action="store_true", help="open the window on its start page (your data, the "
+                        "demos, recent runs and configs) instead of on the bundled demo")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("train", help="train a run config headless (also under torchrun)")
     p.add_argument("config", nargs="?", help="a run config JSON file, as the GUI saves it")
@@ -283,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from workbench.ui.app import main as gui_main
 
-        return gui_main()
+        return gui_main(start_page=args.start)
     try:
         return args.func(args)
     except WorkbenchError as exc:

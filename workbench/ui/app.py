@@ -47,9 +47,10 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, start_page: bool = False) -> int:
+    """The window on the bundled demo's Data page (the README's tour), or on the start page (`workbench --start`)."""
     app = application(argv)
     collector = collect_garbage_on_ui_thread()  # noqa: F841 - collects as long as the app runs
-    window = MainWindow()
+    window = MainWindow(start_page=start_page)
     window.show()
     return app.exec()

@@ -14,8 +14,9 @@ from workbench.core.config import RunConfig, load_config
 from workbench.core.errors import WorkbenchError
 from workbench.core.events import ComparisonStarted, RunFinished, VariantStarted
 from workbench.core.model.device import device_summary
-from workbench.core.runs import MODEL
+from workbench.core.runs import CONFIG_FILE, MODEL
 from workbench.demo import demo_config
+from workbench.paths import default_runs_root
 from workbench.ui import about, settings, step_states
 from workbench.ui.background import BackgroundCall
 from workbench.ui.views.compare_view import CompareView
@@ -24,6 +25,7 @@ from workbench.ui.views.freeze_view import FreezeView
 from workbench.ui.views.model_view import ModelView
 from workbench.ui.views.results_view import ResultsView
 from workbench.ui.views.runs_view import RunsView
+from workbench.ui.views.start_view import StartView
 from workbench.ui.views.step_list import StepList
 from workbench.ui.views.train_view import TrainView
 from workbench.ui.views.try_view import TryView
@@ -35,9 +37,10 @@ TRAIN_KEYS = ("Ctrl+Return", "Ctrl+Enter")  # the main keyboard's Return and the
 
 
 class MainWindow(QMainWindow):
-    """Opens with the bundled demo config unless given another one."""
+    """Opens with the bundled demo config unless given another one, on the Data page (`start_page`: on the
+    start page, which offers the user's own data, the demos and recent runs and configs)."""
 
-    def __init__(self, config: RunConfig | None = None, parent: QWidget | None = None):
+    def __init__(self, config: RunConfig | None = None, parent: QWidget | None = None, start_page: bool = False):
         super().__init__(parent)
         self._config = RunConfig()
         self._config_path: Path | None = None
@@ -57,7 +60,13 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             self.stack.addWidget(page)
             page.changed.connect(self._on_page_changed)
+        self.start_view = StartView()
+        self.stack.addWidget(self.start_view)  # after the pages: the navigation's rows are the pages' indexes
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.start_view.source_chosen.connect(self.open_own_data)
+        self.start_view.demo_chosen.connect(self._on_start_demo_chosen)
+        self.start_view.config_chosen.connect(self._on_start_config_chosen)
+        self.start_view.run_chosen.connect(self.open_run)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.addWidget(self.nav)
@@ -98,11 +107,17 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(settings.settings().value("window/geometry", QByteArray()))
         self.show_config(config or demo_config())
         self.nav.setCurrentRow(0)
+        if start_page:
+            self.show_start()
         self._update_steps()
         self._state_timer = QTimer(self, interval=STATE_POLL_MS)
         self._state_timer.timeout.connect(self._update_steps)
         self._state_timer.start()
-        QTimer.singleShot(0, self.nav.show_icons)  # qtawesome loads once the window is up
+        QTimer.singleShot(0, self._show_icons)  # qtawesome loads once the window is up
+
+    def _show_icons(self) -> None:
+        self.nav.show_icons()
+        self.start_view.show_icons()
 
     # --- menus and shortcuts ----------------------------------------------------------------
 
@@ -119,6 +134,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
+        menu.addAction(self._action("S&tart page", self.show_start, "Ctrl+0",
+                                    "Open your data, try a demo, or reopen a recent run or config."))
         self.open_data_action = self._action("Open &data…", self._on_open_data_action_triggered,
                                              QKeySequence.StandardKey.Open, "Open a data file on the Data page.")
         menu.addAction(self.open_data_action)
@@ -166,7 +183,50 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(list(self.pages).index(name))
 
     def current_page(self) -> str:
-        return next(name for name, page in self.pages.items() if page is self.stack.currentWidget())
+        """The shown page's name ("Start" for the start page)."""
+        return next((name for name, page in self.pages.items() if page is self.stack.currentWidget()), "Start")
+
+    def show_start(self) -> None:
+        self.nav.setCurrentRow(-1)
+        self.stack.setCurrentWidget(self.start_view)
+
+    # --- what the start page opens ----------------------------------------------------------
+
+    @Slot(str)
+    def open_own_data(self, source: str) -> None:
+        """A fresh run config (not the demo's settings) and the source opened on the Data page, as if chosen there."""
+        config = RunConfig()
+        config.output.runs_root = default_runs_root()
+        self.show_config(config)
+        self.setWindowTitle(f"{APP_TITLE} — {Path(source).name or source}[*]")
+        self.show_page("Data")
+        self.data_view.load(source)
+
+    @Slot(str)
+    def _on_start_demo_chosen(self, task: str) -> None:
+        self.show_config(demo_config(task))
+        self.show_page("Data")
+
+    @Slot(str)
+    def _on_start_config_chosen(self, path: str) -> None:
+        if self.open_config(path):
+            self.show_page("Data")
+
+    @Slot(str)
+    def open_run(self, run_dir: str | Path) -> bool:
+        """A recorded run again: its config on every page, its results and model on Results and Try it."""
+        run_dir = Path(run_dir)
+        try:
+            config = load_config(run_dir / CONFIG_FILE)
+        except (WorkbenchError, OSError) as exc:
+            QMessageBox.warning(self, "Reopen a run", str(exc))
+            return False
+        self.show_config(config)
+        self.setWindowTitle(f"{APP_TITLE} — {run_dir.name}[*]")
+        self.show_run(run_dir)
+        settings.add_recent_run(run_dir)
+        self.show_page("Results")
+        return True
 
     # --- the steps' states ------------------------------------------------------------------
 
@@ -317,6 +377,7 @@ class MainWindow(QMainWindow):
             return
         self.runs_view.refresh()
         if isinstance(result, RunFinished) and Path(result.model_dir).is_dir():
+            settings.add_recent_run(result.run_dir)
             self.show_run(Path(result.run_dir))
 
     def show_run(self, run_dir: Path) -> None:

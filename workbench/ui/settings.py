@@ -1,4 +1,4 @@
-"""What the GUI remembers between sessions (QSettings): last folders, recent files, recent backbones.
+"""What the GUI remembers between sessions (QSettings): last folders, recent files, runs and backbones.
 
 The application and organisation names set in `app.main` pick the settings file; tests point
 QSettings at a temporary folder instead.
@@ -34,6 +34,15 @@ def recent_files() -> list[str]:
 
 def add_recent_file(path: str | Path) -> None:
     _add_recent("recent/files", str(Path(path).resolve()))
+
+
+def recent_runs() -> list[str]:
+    """Run folders trained or reopened here, newest first (the start page offers them)."""
+    return _recent("recent/runs")
+
+
+def add_recent_run(path: str | Path) -> None:
+    _add_recent("recent/runs", str(Path(path).resolve()))
 
 
 def recent_backbones() -> list[str]:

@@ -116,6 +116,14 @@ class StepList(QListWidget):
         colour = self.palette().color(QPalette.ColorRole.Text).name() if kind == "idle" else theme.state_colour(kind, self)
         item.setIcon(page_icon(item.text(), colour))
 
+    def focusInEvent(self, event) -> None:
+        """No page chosen (the start page is shown): focus does not pick the first page, as a list would."""
+        if self.currentRow() < 0:
+            QWidget.focusInEvent(self, event)
+            self.viewport().update()
+        else:
+            super().focusInEvent(event)
+
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange and self._icons_on:
