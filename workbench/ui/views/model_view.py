@@ -106,6 +106,7 @@ class ModelView(QWidget):
         self._dropout.setToolTip("Dropout before the classifier; unset keeps the backbone's own setting.")
         head = QGroupBox("Task head")
         head_form = QFormLayout(head)
+        head_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)  # fields at their own width
         head_form.addRow("Task:", self._task)
         head_form.addRow("", self._task_hint)
         head_form.addRow("Classifier dropout:", left_aligned_row(self._set_dropout, self._dropout))
@@ -128,6 +129,7 @@ class ModelView(QWidget):
         self._smoothing.setSingleStep(0.05)
         loss = QGroupBox("Loss")
         loss_form = QFormLayout(loss)
+        loss_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)  # fields at their own width
         loss_form.addRow("Class weights:", self._class_weights)
         loss_form.addRow("Loss:", left_aligned_row(self._loss, self._gamma))
         loss_form.addRow("Label smoothing:", self._smoothing)
