@@ -1,13 +1,12 @@
 """A window killed mid-run: the next window names the interrupted run and offers to resume it."""
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
+from tests.killing import kill_at_first_checkpoint
 from workbench.core.events import RunFinished
 from workbench.core.runs import list_runs, read_status
 from workbench.ui.main_window import MainWindow
@@ -38,12 +37,7 @@ def test_a_window_killed_mid_run_is_offered_for_resume_at_the_next_start(qtbot, 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}  # its settings too
     child = subprocess.Popen([sys.executable, "-c", WINDOW, str(config_file)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not list(runs.glob("*/checkpoints/checkpoint-*/trainer_state.json")):
-        assert child.poll() is None and time.monotonic() < deadline, "the window wrote no checkpoint"
-        time.sleep(0.05)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    kill_at_first_checkpoint(child, runs)
     (killed,) = list_runs(runs)
     assert killed.status == "interrupted" and killed.resumable
 
