@@ -114,9 +114,10 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     preset = f"freeze preset '{config.freeze.preset}'"
     if config.lora.enabled:
         from workbench.core.model.backbones import resolve_backbone
-        from workbench.core.model.lora import check_targets, wrap_with_lora
+        from workbench.core.model.lora import check_targets, describe_targets, wrap_with_lora
 
         targets = check_targets(tree, frozen, config.lora)
+        emit(MessageLogged(describe_targets(tree, config.lora)))
         model, trainable, total = wrap_with_lora(model, tree, targets, config.lora, task,
                                                  resolve_backbone(config.backbone.name))
         preset = f"LoRA rank {config.lora.rank} on {len(targets)} Linear modules and the task head, {preset}"
