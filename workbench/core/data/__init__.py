@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # what the names below are; they load on first use (datasets 
 
 _HOMES = {"RawData": "formats", "is_hub_id": "formats", "load_raw": "formats", "PreparedData": "preparation",
           "guess_task": "preparation", "prepare": "preparation", "LengthStats": "stats", "token_length_stats": "stats"}
-__all__ = sorted(_HOMES)
+__all__ = ["LengthStats", "PreparedData", "RawData", "guess_task", "is_hub_id", "load_raw", "prepare",
+           "token_length_stats"]
 
 
 def __getattr__(name: str):
