@@ -43,3 +43,26 @@ def test_the_window_opens_without_loading_torch():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_building_the_window_leaves_the_heavy_libraries_to_the_background():
+    """Building the main window imports none of torch, transformers, datasets or pyarrow on the UI
+    thread (a background job loads them while the window shows)."""
+    code = (
+        "import sys, threading\n"
+        "heavy = ('torch', 'transformers', 'datasets', 'pyarrow', 'peft')\n"
+        "seen = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in heavy and threading.current_thread() is threading.main_thread(): seen.append(name)\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from workbench.ui.main_window import MainWindow\n"
+        "app = QApplication([])\n"
+        "window = MainWindow()\n"
+        "print(sorted(set(seen)))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

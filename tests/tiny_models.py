@@ -197,3 +197,48 @@ def tiny_task_config(folder: Path, backbone_dir: Path, task: str, max_steps: int
     elif task == "qa":
         config.data.source = str(write_squad_json(folder / "squad.json"))
     return config
+
+
+FAMILIES = ("bert", "roberta", "electra", "xlm-roberta", "distilbert", "deberta-v2", "modernbert")
+
+
+def tiny_family_config(family: str, vocab_size: int, hidden: int = 32, layers: int = 2):
+    """A tiny config of one encoder family (its model_type), with the ids of the BERT WordPiece vocab
+    ([PAD] 0, [CLS] 2, [SEP] 3) and the family's own layout otherwise: RoBERTa's single segment type,
+    ELECTRA's narrower embeddings, DeBERTa-v3's relative attention without absolute positions or
+    segments, ModernBERT's alternating local and global attention."""
+    import transformers as tf
+
+    common = dict(vocab_size=vocab_size, max_position_embeddings=64, pad_token_id=0)
+    bert_like = dict(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=hidden * 2)
+    if family == "bert":
+        return tf.BertConfig(**common, **bert_like)
+    if family in ("roberta", "xlm-roberta"):
+        cls = tf.RobertaConfig if family == "roberta" else tf.XLMRobertaConfig
+        return cls(**common, **bert_like, type_vocab_size=1, bos_token_id=2, eos_token_id=3)
+    if family == "electra":
+        return tf.ElectraConfig(**common, **bert_like, embedding_size=hidden // 2)
+    if family == "distilbert":
+        return tf.DistilBertConfig(**common, dim=hidden, n_layers=layers, n_heads=2, hidden_dim=hidden * 2)
+    if family == "deberta-v2":
+        return tf.DebertaV2Config(**common, **bert_like, type_vocab_size=0, relative_attention=True,
+                                  pos_att_type=["p2c", "c2p"], position_biased_input=False, position_buckets=16,
+                                  norm_rel_ebd="layer_norm", share_att_key=True, max_relative_positions=-1)
+    if family == "modernbert":
+        return tf.ModernBertConfig(**common, **bert_like, bos_token_id=2, eos_token_id=3, cls_token_id=2,
+                                   sep_token_id=3, local_attention=8, global_attn_every_n_layers=2)
+    raise ValueError(family)
+
+
+def build_tiny_family(folder: Path, family: str, words: list[str] = WORDS, layers: int = 2, hidden: int = 32) -> Path:
+    """`build_tiny_backbone` for any family in FAMILIES: random weights, the tiny WordPiece tokenizer."""
+    import torch
+    from transformers import AutoModel, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = SPECIAL + sorted(set(words))
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab=str(folder / "vocab.txt"), do_lower_case=True).save_pretrained(folder)
+    torch.manual_seed(0)
+    AutoModel.from_config(tiny_family_config(family, len(vocab), hidden, layers)).save_pretrained(folder)
+    return folder

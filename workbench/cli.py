@@ -202,6 +202,16 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_backbones(args) -> int:
+    from workbench.core.model.catalogue import CATALOGUE
+
+    print(f"{'backbone.name':<34} {'parameters':>10}  {'languages':<21} good at")
+    for entry in CATALOGUE:
+        print(f"{entry.name:<34} {entry.parameters:>9g}M  {entry.languages:<21} {entry.good_at}")
+    print("Any other Hub model id or local model folder works too; Hub ids download on first use.")
+    return 0
+
+
 def cmd_export(args) -> int:
     from workbench.core.export.folder import export_run
 
@@ -254,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list runs with their status and best metric")
     p.add_argument("--runs-root", help=f"folder that holds the runs (default: {default_runs_root()})")
     p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("backbones", help="list the curated backbones to start from (set one as backbone.name)")
+    p.set_defaults(func=cmd_backbones)
     p = sub.add_parser("export", help="export a run's model as a Hugging Face folder (optionally ONNX)")
     p.add_argument("run_dir", help="the run folder")
     p.add_argument("-o", "--output", help="the export folder (default: RUN_DIR/export)")

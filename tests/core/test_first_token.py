@@ -12,7 +12,7 @@ from tests.core.test_training import Recorder
 from workbench.core.events import EvalFinished, MessageLogged, RunFinished
 from workbench.core.training.run import train
 from workbench.core.training.speed.cpu_dropout import ATTENTION, use_fast_dropout
-from workbench.core.training.speed.first_token import use_first_token_layer
+from workbench.core.training.speed.first_token import plan_first_token_layer, use_first_token_layer
 
 
 def padded_batch():
@@ -69,6 +69,22 @@ def test_first_token_layer_is_for_heads_that_read_the_first_token_only(tiny_back
         model = auto_class.from_pretrained(tiny_backbone_dir)
         assert use_first_token_layer(model, True) is False
         assert all("forward" not in vars(module) for module in model.modules())
+
+
+def test_a_model_the_lever_does_not_fit_keeps_its_whole_last_layer_and_the_log_says_why(tiny_backbone_dir):
+    from transformers import AutoConfig
+
+    token = AutoModelForTokenClassification.from_pretrained(tiny_backbone_dir)
+    assert plan_first_token_layer(token, True) == (False, "Last layer: computed for every token (the head reads every "
+                                                          "token; training.last_layer_first_token does not apply).")
+    config = AutoConfig.for_model("distilbert", vocab_size=40, dim=16, n_layers=2, n_heads=2, hidden_dim=32, num_labels=2)
+    distilbert = AutoModelForSequenceClassification.from_config(config)
+    assert plan_first_token_layer(distilbert, True) == (False, (
+        "Last layer: computed for every token (only the layers of BERT, RoBERTa, XLM-R, CamemBERT and ELECTRA are "
+        "cut to one token, not DistilBertForSequenceClassification's; training.last_layer_first_token does not apply)."))
+    assert use_first_token_layer(distilbert, True) is False
+    bert = AutoModelForSequenceClassification.from_pretrained(tiny_backbone_dir, num_labels=2)
+    assert plan_first_token_layer(bert, True)[0] and not plan_first_token_layer(bert, False)[0]
 
 
 def test_training_with_the_first_token_layer_is_training_with_the_whole_one(tmp_path, tiny_config):

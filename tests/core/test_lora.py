@@ -91,7 +91,8 @@ def test_a_target_that_fits_nothing_and_a_mask_that_leaves_nothing_are_one_sente
     failed = train(config)
     assert isinstance(failed, RunFailed) and failed.run_dir is None
     assert failed.message == ("lora.target_modules names qkv_proj, which is no Linear module of this backbone; "
-                              "its Linear modules are dense, key, query, value.")  # the head's classifier is no target
+                              "its Linear modules are dense, key, query, value; leave the list empty for this "
+                              "architecture's own (query, value).")  # the head's classifier is no target
 
     config.lora.target_modules = ["query"]
     config.freeze.preset = "head_only"
@@ -105,8 +106,9 @@ def test_a_target_that_fits_nothing_and_a_mask_that_leaves_nothing_are_one_sente
     ("rank", 0, "lora.rank must be at least 1, not 0."),
     ("alpha", 0, "lora.alpha must be positive, not 0."),
     ("dropout", 1.0, "lora.dropout must be in [0, 1), not 1.0."),
-    ("target_modules", [], "lora.target_modules is empty: name the Linear modules that get adapters, such as query "
-                           "and value."),
+    ("target_modules", ["query", " "], "lora.target_modules holds an empty name: name the Linear modules that get "
+                                       "adapters, such as query and value, or leave the list empty for the "
+                                       "architecture's own."),
 ])
 def test_config_checks(field, value, message):
     config = RunConfig()

@@ -216,10 +216,10 @@ def test_pickle_weights_need_an_opt_in(tiny_config, tiny_backbone_dir, tmp_path)
 
 
 def test_killed_process_resumes_from_its_last_complete_checkpoint(tiny_config, tmp_path):
-    import os
-    import signal
     import subprocess
     import sys
+
+    from tests.killing import kill_at_first_checkpoint
 
     tiny_config.training.max_steps = 40
     tiny_config.training.eval_steps = 5
@@ -227,12 +227,7 @@ def test_killed_process_resumes_from_its_last_complete_checkpoint(tiny_config, t
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "train", str(tmp_path / "run.json")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = Path(tiny_config.output.runs_root)
-    deadline = time.monotonic() + 120
-    while not list(runs.glob("*/checkpoints/checkpoint-*/trainer_state.json")):
-        assert proc.poll() is None and time.monotonic() < deadline, "no checkpoint was written"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_at_first_checkpoint(proc, runs)
 
     (summary,) = list_runs(runs)
     assert summary.status == "interrupted" and summary.resumable

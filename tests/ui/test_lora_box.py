@@ -57,9 +57,11 @@ def test_the_lora_box_edits_the_config_and_the_counts_follow(qtbot, view, config
     assert lora_cell(view, "bert.encoder") == f"+{4 * 8 * 64:,}"  # q and v of two layers
     assert lora_cell(view, "classifier") == ""  # the head trains in full, without adapters
 
+    assert box.targets.text() == "" and box.resolved.text() == "query, value (peft's defaults for bert)"
     box.rank.clear()
     qtbot.keyClicks(box.rank, "4")
-    qtbot.keyClicks(box.targets, ", dense")
+    qtbot.keyClicks(box.targets, "query, value, dense")
+    assert box.resolved.text() == "query, value, dense"
     view.update_config(config)
     assert config.lora == LoraConfig(True, 4, 16, 0.1, ["query", "value", "dense"])
     assert lora_cell(view, DENSE) == f"+{4 * (32 + 64):,}"
@@ -88,8 +90,27 @@ def test_a_target_that_fits_nothing_shows_the_engines_sentence(qtbot, view):
     box.targets.clear()
     qtbot.keyClicks(box.targets, "qkv")
     assert view.summary() == ("LoRA has no adapters here.\nlora.target_modules names qkv, which is no Linear module "
-                              "of this backbone; its Linear modules are dense, key, query, value.")
+                              "of this backbone; its Linear modules are dense, key, query, value; leave the list "
+                              "empty for this architecture's own (query, value).")
     assert view.model().adapter_parameters() == 0
+
+
+def test_the_default_targets_are_the_architectures_own_in_the_box_and_the_tree(qtbot, tmp_path):
+    from tests.tiny_models import build_tiny_family
+
+    config = config_on(build_tiny_family(tmp_path / "distilbert", "distilbert"))
+    config.lora.enabled = True
+    view = shown_freeze_page(qtbot, config)
+    box = view.lora_box()
+    assert box.targets.text() == "" and box.targets.placeholderText() == "the architecture's own"
+    assert box.resolved.text() == "q_lin, v_lin (distilbert's Linear modules named like query and value)"
+    layer = "distilbert.transformer.layer.0.attention"
+    assert view.model().adapted_paths()[:2] == [f"{layer}.q_lin", f"{layer}.v_lin"]
+    assert lora_cell(view, f"{layer}.q_lin") == f"+{8 * (32 + 32):,}" and lora_cell(view, f"{layer}.k_lin") == ""
+    assert "LoRA rank 8 adapters on 4 Linear modules" in view.summary()
+    out = RunConfig()
+    view.update_config(out)
+    assert out.lora.target_modules == []  # saved as the default, so it follows the backbone
 
 
 def test_show_config_restores_the_lora_settings_quietly(qtbot, view, config):

@@ -161,7 +161,8 @@ class FreezeConfig:
 @dataclass
 class LoraConfig:
     """LoRA adapters (through peft) on the backbone's Linear modules whose name is one of
-    `target_modules`, outside the frozen nodes; the base weights stay as they are, the head trains in full."""
+    `target_modules` (empty: the architecture's own), outside the frozen nodes; the base weights stay
+    as they are, the head trains in full."""
 
     enabled: bool = False
     """Train LoRA adapters instead of the backbone's weights (the Freeze page's LoRA box)."""
@@ -171,8 +172,11 @@ class LoraConfig:
     """The adapters' scaling alpha (positive)."""
     dropout: float = 0.1
     """The adapters' dropout (peft's `lora_dropout`), in [0, 1)."""
-    target_modules: list[str] = field(default_factory=lambda: ["query", "value"])
-    """The names of the Linear modules that get adapters."""
+    target_modules: list[str] = field(default_factory=list)
+    """The names of the Linear modules that get adapters. Empty: the architecture's own, peft's
+    defaults for its model type (`query` and `value` for BERT, RoBERTa, ELECTRA and XLM-R;
+    `query_proj` and `value_proj` for DeBERTa-v2 and v3), else its Linear modules named like query
+    and value (`q_lin` and `v_lin` for DistilBERT) or a fused one (`Wqkv` for ModernBERT)."""
 
 
 @dataclass
@@ -319,8 +323,9 @@ class RunConfig:
         check(lo.rank >= 1, f"lora.rank must be at least 1, not {lo.rank}.")
         check(lo.alpha > 0, f"lora.alpha must be positive, not {lo.alpha}.")
         check(0 <= lo.dropout < 1, f"lora.dropout must be in [0, 1), not {lo.dropout}.")
-        check(bool(lo.target_modules) and all(name.strip() for name in lo.target_modules),
-              "lora.target_modules is empty: name the Linear modules that get adapters, such as query and value.")
+        check(all(name.strip() for name in lo.target_modules),
+              "lora.target_modules holds an empty name: name the Linear modules that get adapters, such as query "
+              "and value, or leave the list empty for the architecture's own.")
         check(not lo.enabled or f.unfreeze_start_layers is None,
               "freeze.unfreeze_start_layers is set with lora.enabled: LoRA trains adapters, not layers; turn one of them off.")
         check(not lo.enabled or tr.layer_lr_decay == 1.0,

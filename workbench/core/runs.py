@@ -156,6 +156,19 @@ class RunSummary:
         return [sentence for sentence in (self.warning, self.class_warning) if sentence]
 
 
+def interrupted_run(runs_root: str | Path, passed_over: set[str] = frozenset()) -> tuple[RunSummary, str] | None:
+    """The newest run under `runs_root` whose process ended mid-run (killed, or the computer went
+    down) and that can resume, with a sentence saying so; runs in `passed_over` (paths) are skipped."""
+    for run in list_runs(runs_root):
+        if run.status == "interrupted" and run.resumable and str(run.path) not in passed_over:
+            step = int(last_checkpoint(run.path).name.split("-")[-1])
+            total = (read_status(run.path) or {}).get("total_steps")
+            of = f" of {total:,}" if total else ""
+            return run, (f"The run {run.path.name} was interrupted: its process ended during training. "
+                         f"Resume continues it from its last checkpoint, at step {step:,}{of}.")
+    return None
+
+
 def list_runs(runs_root: str | Path) -> list[RunSummary]:
     """Runs under a root, newest first. A run marked running whose process is gone is "interrupted"."""
     root = Path(runs_root).expanduser()

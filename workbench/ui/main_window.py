@@ -22,6 +22,7 @@ from workbench.ui.background import BackgroundCall
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
+from workbench.ui.views.interrupted_notice import InterruptedNotice
 from workbench.ui.views.model_view import ModelView
 from workbench.ui.views.results_view import ResultsView
 from workbench.ui.views.runs_view import RunsView
@@ -96,6 +97,9 @@ class MainWindow(QMainWindow):
         self.freeze_view.tree_shown.connect(self._update_freeze_state)
 
         self._build_menus()
+        self.interrupted_notice = InterruptedNotice()
+        self.interrupted_notice.resume_requested.connect(self._on_runs_resume_requested)
+        self.statusBar().addWidget(self.interrupted_notice, 1)
         self.device_label = QLabel("Detecting the device…")
         self.statusBar().addPermanentWidget(self.device_label)
         self._device_call = BackgroundCall(self)
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
         self.restoreGeometry(settings.settings().value("window/geometry", QByteArray()))
         self.show_config(config or demo_config())
         self.nav.setCurrentRow(0)
+        self.interrupted_notice.check(self._config.output.runs_root)
         if start_page:
             self.show_start()
         self._update_steps()

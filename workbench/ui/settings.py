@@ -53,6 +53,16 @@ def add_recent_backbone(name: str) -> None:
     _add_recent("recent/backbones", name)
 
 
+def passed_over_runs() -> set[str]:
+    """Interrupted runs the window has offered to resume once already (resumed or dismissed)."""
+    return set(_recent("runs/interrupted_offered"))
+
+
+def pass_over_run(path: str | Path) -> None:
+    items = [str(path)] + [old for old in _recent("runs/interrupted_offered") if old != str(path)]
+    settings().setValue("runs/interrupted_offered", items[:100])
+
+
 def _recent(key: str) -> list[str]:
     return [str(item) for item in settings().value(key, [], type=list)]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbench.core.data.prepare import PreparedData
+from workbench.core.data.preparation import PreparedData
 from workbench.core.tasks import get_task
 
 _TOKENIZE_BATCH = 1000

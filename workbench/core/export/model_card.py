@@ -35,7 +35,7 @@ def model_card(run_dir: str | Path) -> str:
                 "max length": saved.max_length, "seed": t.seed}
     lo = config.lora
     lora = [f"- **LoRA:** rank {lo.rank}, alpha {lo.alpha}, dropout {lo.dropout} on "
-            + ", ".join(f"`{name}`" for name in lo.target_modules)
+            + ", ".join(f"`{name}`" for name in lora_targets(config, saved.path))
             + " outside the frozen layers, merged into these weights"] if lo.enabled else []
     data = config.data.source if is_hub_id(config.data.source) else f"{Path(config.data.source).name} (a local file)"
     lines = front + [
@@ -62,14 +62,31 @@ def frozen_modules(config: RunConfig, model_dir: Path) -> list[str]:
     """The module paths the run froze: its custom list, or what its preset freezes in this model."""
     if config.freeze.preset == "custom":
         return list(config.freeze.frozen)
+    from workbench.core.model.freezing import preset_frozen
+
+    return preset_frozen(layer_tree(config, model_dir), config.freeze.preset)
+
+
+def lora_targets(config: RunConfig, model_dir: Path) -> list[str]:
+    """The names of the Linear modules the run's adapters were on: its lora.target_modules, or the
+    architecture's own when that list is empty."""
+    if config.lora.target_modules:
+        return list(config.lora.target_modules)
+    from workbench.core.model.lora import default_target_names
+
+    return default_target_names(layer_tree(config, model_dir))[0]
+
+
+def layer_tree(config: RunConfig, model_dir: Path):
+    """The layer tree of the saved model, from its config alone."""
     import torch
     from transformers import AutoConfig
 
-    from workbench.core.model.freezing import build_layer_tree, preset_frozen
+    from workbench.core.model.freezing import build_layer_tree
 
     with torch.device("meta"):  # the module tree alone: no weights are read or allocated
         model = get_task(config.task.type).auto_class().from_config(AutoConfig.from_pretrained(model_dir))
-    return preset_frozen(build_layer_tree(model), config.freeze.preset)
+    return build_layer_tree(model)
 
 
 def metrics_table(final_metrics: dict[str, float]) -> list[str]:

@@ -77,9 +77,26 @@ def model_max_length(config) -> int:
 
 
 def load_tokenizer(name: str):
-    from transformers import AutoTokenizer
+    """The backbone's tokenizer, giving the model only inputs it has weights for.
 
-    return AutoTokenizer.from_pretrained(resolve_backbone(name), trust_remote_code=False)
+    A model with fewer than two segment types (RoBERTa, XLM-R, DistilBERT, DeBERTa-v3, ModernBERT)
+    gets no `token_type_ids`: a tokenizer borrowed from BERT would hand it segment id 1 for the
+    second text of a pair, which is past its segment table. The tokenizer a run saves keeps this, so
+    the saved model's predictions read the same inputs."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    source = resolve_backbone(name)
+    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+    if "token_type_ids" in tokenizer.model_input_names and not takes_segment_ids(
+            AutoConfig.from_pretrained(source, trust_remote_code=False)):
+        names = [input_name for input_name in tokenizer.model_input_names if input_name != "token_type_ids"]
+        tokenizer.model_input_names = tokenizer.init_kwargs["model_input_names"] = names  # init_kwargs: what is saved
+    return tokenizer
+
+
+def takes_segment_ids(config) -> bool:
+    """Whether a model config has a table of at least two segment (token type) embeddings."""
+    return (getattr(config, "type_vocab_size", None) or 0) >= 2
 
 
 def check_weights_format(path: str, allow_pickle: bool) -> None:

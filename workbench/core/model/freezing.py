@@ -24,6 +24,7 @@ class LayerNode:
     children: list["LayerNode"] = field(default_factory=list)
     params: int = 0  # own plus all descendants, filled by build_layer_tree
     linear: tuple[int, int] | None = None  # (in_features, out_features) of an nn.Linear: what a LoRA adapter's size needs
+    model_type: str = ""  # the root's: the model config's model_type (bert, distilbert, ...), which LoRA's default targets follow
 
     def walk(self) -> Iterator["LayerNode"]:
         yield self
@@ -57,7 +58,9 @@ def build_layer_tree(model) -> LayerNode:
         node.params = node.own_params + sum(c.params for c in node.children)
         return node
 
-    return build("", model)
+    root = build("", model)
+    root.model_type = getattr(getattr(model, "config", None), "model_type", "") or ""
+    return root
 
 
 def is_under(path: str, prefix: str) -> bool:

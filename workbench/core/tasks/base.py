@@ -1,7 +1,7 @@
 """What the engine asks of a task. Each task module subclasses `Task` and sets `TASK` to its instance.
 
 Rows flow through a task in three forms: *prepared* rows (the standard columns of
-`workbench.core.data.prepare`), *encoded* rows (the model's inputs plus `labels` and `length`, and
+`workbench.core.data.preparation`), *encoded* rows (the model's inputs plus `labels` and `length`, and
 `example`, the prepared row a window belongs to, for tasks that cut a row into windows), and per-row
 *logits* from `workbench.core.tasks.batches.row_logits`.
 """

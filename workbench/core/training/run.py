@@ -114,9 +114,10 @@ def prepare_run(config: RunConfig, emit: EventSink) -> Prepared:
     preset = f"freeze preset '{config.freeze.preset}'"
     if config.lora.enabled:
         from workbench.core.model.backbones import resolve_backbone
-        from workbench.core.model.lora import check_targets, wrap_with_lora
+        from workbench.core.model.lora import check_targets, describe_targets, wrap_with_lora
 
         targets = check_targets(tree, frozen, config.lora)
+        emit(MessageLogged(describe_targets(tree, config.lora)))
         model, trainable, total = wrap_with_lora(model, tree, targets, config.lora, task,
                                                  resolve_backbone(config.backbone.name))
         preset = f"LoRA rank {config.lora.rank} on {len(targets)} Linear modules and the task head, {preset}"
@@ -250,7 +251,7 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     from workbench.core.training.distributed import world_size
     from workbench.core.training.layer_rates import describe_rates, layer_rates, trainable_multipliers
     from workbench.core.training.speed.cpu_dropout import choose_dropout_masks, use_fast_dropout
-    from workbench.core.training.speed.first_token import first_token_sentence, use_first_token_layer
+    from workbench.core.training.speed.first_token import plan_first_token_layer, use_first_token_layer
     from workbench.core.training.speed.sparse_embeddings import LazyAdamW, plan_sparse_embeddings, set_sparse_embeddings
     from workbench.core.training.unfreezing import plan_unfreezing
 
@@ -275,8 +276,9 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
                                                    min(prepared.max_length, 128)) if is_main_process() else None)
     emit(MessageLogged(why))
     use_fast_dropout(prepared.model, fast_dropout)
-    if use_first_token_layer(prepared.model, t.last_layer_first_token):
-        emit(MessageLogged(first_token_sentence(t.last_layer_first_token)))
+    first_token, why = plan_first_token_layer(prepared.model, t.last_layer_first_token)
+    emit(MessageLogged(why))
+    use_first_token_layer(prepared.model, first_token)
     samples_per_step = t.batch_size * t.gradient_accumulation_steps * world_size()
     callbacks = [EventCallback(emit, control, samples_per_step)]
     if t.early_stopping_patience:

@@ -14,7 +14,7 @@ from workbench.core.config import FreezeConfig, LoraConfig, RunConfig
 from workbench.core.errors import WorkbenchError
 from workbench.core.model.freeze_estimate import BACKWARD_EXPLANATION, estimate_savings
 from workbench.core.model.freezing import LayerNode, check_frozen, encoder_layers, preset_frozen
-from workbench.core.model.lora import check_targets, lora_trainable
+from workbench.core.model.lora import check_targets, lora_trainable, target_names
 from workbench.core.training.layer_rates import layer_rates, node_ranges
 from workbench.core.training.unfreezing import node_labels, plan_unfreezing
 from workbench.ui.background import BackgroundCall, StatusLine
@@ -42,11 +42,14 @@ def layer_tree(backbone: str, task: str) -> LayerNode:
     from workbench.core.model.backbones import resolve_backbone
     from workbench.core.model.freezing import build_layer_tree
     from workbench.core.model.heads import auto_class
+    from workbench.core.model.lora import default_target_names
 
     config = AutoConfig.from_pretrained(resolve_backbone(backbone), num_labels=SAMPLE_LABELS, trust_remote_code=False)
     with torch.device("meta"):
         model = auto_class(task).from_config(config)
-    return build_layer_tree(model)
+    tree = build_layer_tree(model)
+    default_target_names(tree)  # imports peft here, not on the UI thread when LoRA is turned on
+    return tree
 
 
 class FreezeView(QWidget):
@@ -190,6 +193,7 @@ class FreezeView(QWidget):
         self._backbone = backbone
         self._status.show_busy(f"Reading the layers of {backbone[0]}…")
         self._call.start(layer_tree, *backbone)
+        self._lora.show_targets(None)
 
     def _set_model(self, model: LayerTreeModel | None) -> None:
         old, self._model = self._model, model
@@ -244,6 +248,10 @@ class FreezeView(QWidget):
         lora = self._lora.config()
         self._hint.setText(LORA_HINT if lora.enabled else MASK_HINT)
         self._tree.setColumnHidden(LORA, not lora.enabled)
+        if self._model is None or self._call.busy:  # the shown tree is not (or no longer) the backbone's
+            self._lora.show_targets(None)
+        else:
+            self._lora.show_targets(*target_names(self._model.tree(), lora.target_modules))
         if self._model is not None:
             self._model.set_lora(lora if lora.enabled else None)
             self._show_mask()

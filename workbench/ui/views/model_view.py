@@ -1,4 +1,4 @@
-"""The Model page: the backbone (bundled, a local folder or a Hub id) with its size facts, the
+"""The Model page: the backbone (picked from the curated list, bundled, a local folder or a Hub id) with its size facts, the
 task head with its options, and the loss (class weights, focal loss, label smoothing; tasks with
 class labels only: question answering finds answer spans and has no classifier dropout)."""
 
@@ -15,6 +15,7 @@ from workbench.core.hub import is_hub_id
 from workbench.core.model.backbones import ModelInfo
 from workbench.ui.background import BackgroundCall, StatusLine
 from workbench.ui.settings import last_folder, remember_folder
+from workbench.ui.views.backbone_picker import BackbonePicker
 from workbench.ui.views.layouts import left_aligned_row
 
 TASK_LABELS = {
@@ -88,6 +89,9 @@ class ModelView(QWidget):
             facts.addRow(text + ":", self._facts[key])
         backbone = QGroupBox("Backbone")
         backbone_layout = QVBoxLayout(backbone)
+        self._picker = BackbonePicker()  # the curated backbones; it fills in the choices below
+        self._picker.picked.connect(self._on_backbone_picked)
+        backbone_layout.addWidget(self._picker)
         backbone_layout.addLayout(choices)
         backbone_layout.addWidget(self._status)
         backbone_layout.addLayout(facts)
@@ -242,6 +246,18 @@ class ModelView(QWidget):
             self._refresh_backbone()
             self.changed.emit()
 
+    def _on_backbone_picked(self, name: str) -> None:
+        """A curated backbone chosen: the bundled one, or its Hub id typed in; "" (another): the Hub id field."""
+        if name and self._bundled.findData(name) >= 0:
+            self._bundled.setCurrentIndex(self._bundled.findData(name))
+            self._kind.button(BUNDLED).setChecked(True)
+        else:
+            if name:
+                self._hub.setText(name)
+            self._kind.button(HUB).setChecked(True)
+            self._hub.setFocus()
+        self._on_backbone_edited()
+
     def _on_task_activated(self, _index: int) -> None:
         self._show_task_options()
         self._announce()
@@ -270,6 +286,7 @@ class ModelView(QWidget):
         """Fetch the chosen backbone's facts and tell the other pages about it."""
         name = self.backbone()
         self._requested = (name, self._pickle.isChecked())
+        self._picker.show_name(name)
         self._clear_facts()
         if not name:
             self._call.cancel()

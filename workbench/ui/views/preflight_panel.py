@@ -134,22 +134,26 @@ class PreflightPanel(QGroupBox):
         return self._report
 
     def warnings(self) -> list[str]:
+        if self._report is None:  # before a check: nothing to import (preflight loads pyarrow)
+            return []
         from workbench.core.data.preflight import preflight_warnings
 
-        return preflight_warnings(self._report, self._chosen_max_length(), self._windowed()) if self._report else []
+        return preflight_warnings(self._report, self._chosen_max_length(), self._windowed())
 
     def suggestion(self) -> str | None:
         """The suggestion to weigh the loss by class, shown with its Apply button."""
+        if self._report is None:
+            return None
         from workbench.core.data.preflight import class_weight_suggestion
 
-        return class_weight_suggestion(self._report) if self._report else None
+        return class_weight_suggestion(self._report)
 
     def windows_suggestion(self) -> str | None:
         """The suggestion to read long texts in windows, shown with its button while they are not."""
-        from workbench.core.data.preflight import windows_suggestion
-
         if self._report is None or self._windowed():
             return None
+        from workbench.core.data.preflight import windows_suggestion
+
         return windows_suggestion(self._report, self._chosen_max_length())
 
     # --- slots ------------------------------------------------------------------------------

@@ -25,19 +25,35 @@ FIRST_TOKEN_HEADS = frozenset({"BertForSequenceClassification", "RobertaForSeque
 _ATTENTIONS = ("sdpa", "eager", ATTENTION)  # masks shaped (batch, heads, queries, keys), sliceable by query
 
 
-def _last_layer(model):
-    """The encoder's last layer when the head reads only its first token and its layout is BERT's; else None."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model  # a LoRA model's transformers model
-    if type(base).__name__ not in FIRST_TOKEN_HEADS or base.config._attn_implementation not in _ATTENTIONS:
-        return None
+def _base(model):
+    return model.get_base_model() if hasattr(model, "get_base_model") else model  # a LoRA model's transformers model
+
+
+def _why_not(model) -> str | None:
+    """Why the last layer cannot compute the first token only in `model`, as a clause; None: it can."""
+    base = _base(model)
+    head = type(base).__name__
+    if not head.endswith("ForSequenceClassification"):
+        return "the head reads every token"
+    if head not in FIRST_TOKEN_HEADS:
+        return f"only the layers of BERT, RoBERTa, XLM-R, CamemBERT and ELECTRA are cut to one token, not {head}'s"
+    if base.config._attn_implementation not in _ATTENTIONS:
+        return f"the attention implementation {base.config._attn_implementation} cannot be cut to one query"
     encoder = getattr(getattr(base, base.base_model_prefix, None), "encoder", None)
     layer = encoder.layer[-1] if encoder is not None and len(encoder.layer) else None
-    if layer is None or layer.is_decoder or getattr(layer, "chunk_size_feed_forward", 0):
+    attention = getattr(getattr(layer, "attention", None), "self", None)
+    if (layer is None or getattr(layer, "is_decoder", False) or getattr(layer, "chunk_size_feed_forward", 0)
+            or not all(hasattr(attention, name) for name in ("query", "key", "value", "num_attention_heads", "scaling"))):
+        return "this model's last layer is not laid out as BERT's"
+    return None
+
+
+def _last_layer(model):
+    """The encoder's last layer when the head reads only its first token and its layout is BERT's; else None."""
+    if _why_not(model) is not None:
         return None
-    attention = getattr(layer.attention, "self", None)
-    if not all(hasattr(attention, name) for name in ("query", "key", "value", "num_attention_heads", "scaling")):
-        return None
-    return layer
+    base = _base(model)
+    return getattr(base, base.base_model_prefix).encoder.layer[-1]
 
 
 def _first_token_forward(self, hidden_states, attention_mask=None, *args, **kwargs):
@@ -74,7 +90,14 @@ def use_first_token_layer(model, on: bool) -> bool:
     return True
 
 
-def first_token_sentence(on: bool) -> str:
-    """The run log's line, where the layer applies."""
-    return ("Last layer: computed for the first token only, the one the head reads (training.last_layer_first_token)."
-            if on else "Last layer: computed for every token (training.last_layer_first_token is off).")
+def plan_first_token_layer(model, requested: bool) -> tuple[bool, str]:
+    """Whether the last layer computes the first token only in this run, and the run log's sentence saying why.
+
+    A model the lever does not fit (a token or QA head, another family's layers) keeps its whole last
+    layer, and the sentence says so: the run goes on as without the lever."""
+    if not requested:
+        return False, "Last layer: computed for every token (training.last_layer_first_token is off)."
+    why = _why_not(model)
+    if why is not None:
+        return False, f"Last layer: computed for every token ({why}; training.last_layer_first_token does not apply)."
+    return True, "Last layer: computed for the first token only, the one the head reads (training.last_layer_first_token)."
