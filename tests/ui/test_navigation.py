@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QTest
 
 from tests.ui.conftest import stop_if_running
@@ -18,7 +18,8 @@ def window(qtbot, tiny_config):
     window = MainWindow(tiny_config)
     qtbot.addWidget(window, before_close_func=lambda w: stop_if_running(qtbot, w.train_view.worker))
     window.show()
-    return window
+    yield window
+    QThreadPool.globalInstance().waitForDone(120_000)  # no background job outlives its window
 
 
 def test_each_step_says_where_it_stands_before_and_after_a_run(window, qtbot):

@@ -20,7 +20,7 @@ def window(qtbot):
     qtbot.addWidget(window)
     window.show()
     yield window
-    QThreadPool.globalInstance().waitForDone(60_000)
+    QThreadPool.globalInstance().waitForDone(120_000)  # no background job outlives its window
 
 
 def test_the_window_opens_on_the_start_page_when_asked_and_on_the_demo_otherwise(window, qtbot):

@@ -9,9 +9,8 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from workbench.core.runs import interrupted_run
-from workbench.ui import settings
+from workbench.ui import settings, theme
 from workbench.ui.background import BackgroundCall
-from workbench.ui.views.run_page import WARNING_STYLE
 
 
 class InterruptedNotice(QWidget):
@@ -21,7 +20,7 @@ class InterruptedNotice(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.run = None
-        self.label = QLabel(wordWrap=True, styleSheet=WARNING_STYLE)
+        self.label = QLabel(wordWrap=True)
         self.resume_button = QPushButton("Resume", toolTip="Continue the run from its last checkpoint on the Train page.")
         self.dismiss_button = QPushButton("Dismiss", toolTip="Leave it; the Runs page can still resume it.")
         self.resume_button.clicked.connect(self._on_resume_button_clicked)
@@ -43,6 +42,7 @@ class InterruptedNotice(QWidget):
         if found is not None:
             self.run, sentence = found
             self.label.setText(sentence)
+            self.label.setStyleSheet(theme.banner_style("warning", self))  # in the light or dark palette's colours
             self.show()
         self.checked.emit()
 

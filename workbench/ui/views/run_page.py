@@ -12,6 +12,8 @@ from workbench.ui import theme
 from workbench.ui.views.curves import CurvesWidget
 from workbench.ui.worker import TrainingWorker
 
+BANNER_STYLE, WARNING_STYLE = theme.BANNERS["light"]["error"], theme.BANNERS["light"]["warning"]  # see theme.banner_style
+
 
 
 class RunPage(QWidget):
