@@ -33,6 +33,7 @@ from workbench.ui.views.try_view import TryView
 
 APP_TITLE = "BERT Workbench"
 CONFIG_FILTER = "Run configs (*.json);;All files (*)"
+ICONS_AFTER_MS = 50  # after the first paint
 STATE_POLL_MS = 250  # how often the navigation's state lines are read from the pages
 TRAIN_KEYS = ("Ctrl+Return", "Ctrl+Enter")  # the main keyboard's Return and the keypad's Enter
 
@@ -118,7 +119,8 @@ class MainWindow(QMainWindow):
         self._state_timer = QTimer(self, interval=STATE_POLL_MS)
         self._state_timer.timeout.connect(self._update_steps)
         self._state_timer.start()
-        QTimer.singleShot(0, self._show_icons)  # qtawesome loads once the window is up
+        # qtawesome (0.2 s) loads once the window has painted
+        self.nav.first_painted.connect(lambda: QTimer.singleShot(ICONS_AFTER_MS, self._show_icons))
 
     def _show_icons(self) -> None:
         self.nav.show_icons()

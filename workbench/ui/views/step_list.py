@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -70,6 +70,8 @@ class StepDelegate(QStyledItemDelegate):
 class StepList(QListWidget):
     """The pages by name (`item(row).text()`), each with a state line (`state(name)`) and an icon."""
 
+    first_painted = Signal()  # the window is on the screen: the icons may load now
+
     def __init__(self, names: list[str], parent: QWidget | None = None):
         super().__init__(parent)
         self.setItemDelegate(StepDelegate(self))
@@ -78,6 +80,7 @@ class StepList(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSpacing(1)
         self._icons_on = False
+        self._painted = False
         for name in names:
             item = QListWidgetItem(name)
             item.setData(KIND_ROLE, "idle")
@@ -115,6 +118,12 @@ class StepList(QListWidget):
         kind = str(item.data(KIND_ROLE) or "idle")
         colour = self.palette().color(QPalette.ColorRole.Text).name() if kind == "idle" else theme.state_colour(kind, self)
         item.setIcon(page_icon(item.text(), colour))
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
 
     def focusInEvent(self, event) -> None:
         """No page chosen (the start page is shown): focus does not pick the first page, as a list would."""
