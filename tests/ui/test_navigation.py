@@ -59,6 +59,10 @@ def test_shortcuts_switch_pages_and_are_listed_in_help(window, qtbot):
     assert listed["Data"] == "Ctrl+1" and listed["Try it"] == "Ctrl+8"
     assert listed["Open data…"] == "Ctrl+O" and listed["Train"].startswith("Ctrl+Return")
     assert listed["Open run config…"] == "Ctrl+Shift+O"
+    window.show_page("Try it")  # there Ctrl+Return predicts: the Train action steps aside
+    assert not window.train_action.isEnabled()
+    window.show_page("Data")
+    assert window.train_action.isEnabled()
 
 
 def test_ctrl_return_goes_to_the_train_page_and_starts(window, qtbot):

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.start_view = StartView()
         self.stack.addWidget(self.start_view)  # after the pages: the navigation's rows are the pages' indexes
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.stack.currentChanged.connect(self._on_stack_current_changed)
         self.start_view.source_chosen.connect(self.open_own_data)
         self.start_view.demo_chosen.connect(self._on_start_demo_chosen)
         self.start_view.config_chosen.connect(self._on_start_config_chosen)
@@ -251,6 +252,12 @@ class MainWindow(QMainWindow):
             self._compare_result, len(compare.checked_variants())))
         nav.set_state("Results", *step_states.results_state(self.results_view.run_dir()))
         nav.set_state("Try it", *step_states.try_state(self.try_view.predictor() is not None))
+
+    @Slot(int)
+    def _on_stack_current_changed(self, _index: int) -> None:
+        """On Try it, Ctrl+Return predicts (the page's own shortcut), so it does not train there."""
+        if hasattr(self, "train_action"):
+            self.train_action.setEnabled(self.stack.currentWidget() is not self.try_view)
 
     @Slot()
     def _update_freeze_state(self) -> None:
