@@ -1,5 +1,5 @@
 """`workbench` on the command line: train a run config headless, compare variants of one, list runs,
-export a run, predict a CSV or a workbook; no arguments opens the GUI."""
+export a run, predict a file (CSV, JSON Lines, Parquet, workbook); no arguments opens the GUI."""
 
 from __future__ import annotations
 
