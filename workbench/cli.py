@@ -1,5 +1,5 @@
 """`workbench` on the command line: train a run config headless, compare variants of one, list runs,
-export a run, predict a CSV or a workbook; no arguments opens the GUI."""
+export a run, predict a file (CSV, JSON Lines, Parquet, workbook); no arguments opens the GUI."""
 
 from __future__ import annotations
 
@@ -223,13 +223,62 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_predict(args) -> int:
-    from workbench.core.export.predict import predict_csv
+class RowsReporter:
+    """`workbench predict`'s progress: a tqdm bar of rows (done, total, elapsed, ETA, rows per
+    second), the messages above it."""
 
-    rows = predict_csv(args.model_dir, args.input, args.output, args.text_column, args.pair_column, sheet=args.sheet,
-                       say=lambda text: print(text, file=sys.stderr))
-    print(f"Wrote {rows:,} predictions to {args.output}")
-    return 0
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self._bar = None
+
+    def say(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def progress(self, done: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=total, file=self.stream, dynamic_ncols=True, unit=" rows", unit_scale=True,
+                             smoothing=0.1)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def cmd_predict(args) -> int:
+    import signal
+
+    from workbench.core.export.predict import Predictor
+    from workbench.core.export.predict_files import predict_file
+
+    backend = "int8" if args.int8 else "onnx" if args.onnx else "torch"
+    reporter = RowsReporter()
+    asked = []
+
+    def stop(signum, frame):  # the first Ctrl-C ends after the rows in hand are written; a second one kills
+        asked.append(signum)
+        reporter.say("Stopping after the rows being predicted now (Ctrl-C again to quit at once, writing nothing).")
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    predictor = Predictor.load(args.model_dir, backend, args.precision)
+    reporter.say(f"Predicting with {predictor.how}.")
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        done = predict_file(args.model_dir, args.input, args.output, args.text_column, args.pair_column, sheet=args.sheet,
+                            say=reporter.say, progress=reporter.progress, stop=lambda: bool(asked),
+                            predictor=predictor)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        reporter.close()
+    print(done.sentence())
+    return 130 if done.stopped else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -275,11 +324,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "peft loads onto the base model; the exported model has the adapters merged in either way")
     p.add_argument("--force", action="store_true", help="replace the export folder if it exists")
     p.set_defaults(func=cmd_export, error_status=1)
-    p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV or a workbook (.xlsx)")
+    p = sub.add_parser("predict", help="add predicted labels and confidences to a CSV, JSON Lines, Parquet or "
+                       "workbook file")
     p.add_argument("model_dir", help="a model folder: an export, or a run's model/")
-    p.add_argument("input", help="the CSV or workbook (.xlsx, .xlsm, .xls, .ods) to read (never modified)")
-    p.add_argument("-o", "--output", required=True, help="the file to write: an .xlsx name writes a workbook, "
-                   "any other a CSV")
+    p.add_argument("input", help="the CSV, JSON Lines (.jsonl), Parquet or workbook (.xlsx, .xlsm, .xls, .ods) file "
+                   "to read (never modified)")
+    p.add_argument("-o", "--output", required=True, help="the file to write: .xlsx writes a workbook, .jsonl JSON "
+                   "Lines, .parquet Parquet, any other name a CSV")
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument("--onnx", action="store_true", help="predict with the export's model.onnx (onnxruntime)")
+    engine.add_argument("--int8", action="store_true", help="predict with the export's model.int8.onnx (onnxruntime, "
+                        "quantized: faster, labels may differ from PyTorch's on a few rows)")
+    p.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="fp32",
+                   help="the PyTorch model's precision: fp32 (default: the pipeline's answers), bf16 autocast (faster "
+                   "on CPUs with AMX; labels may differ on a few rows), or auto: bf16 where it measures faster")
     p.add_argument("--sheet", help="the workbook sheet to read (default: the first)")
     p.add_argument("--text-column", help="the text's column (default: text; question-answering models: question)")
     p.add_argument("--pair-column", help="the second text's column, for sentence-pair models "

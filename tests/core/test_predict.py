@@ -9,7 +9,8 @@ import pytest
 
 from tests.tiny_models import write_sentiment_csv
 from workbench.core.errors import WorkbenchError
-from workbench.core.export.predict import Predictor, predict_csv
+from workbench.core.export.predict import Predictor
+from workbench.core.export.predict_files import predict_csv
 
 
 def write_rows(path, header, rows):

@@ -4,7 +4,8 @@ import pytest
 
 from tests.core.test_predict import read_rows
 from workbench.core.errors import WorkbenchError
-from workbench.core.export.predict import Predictor, predict_csv
+from workbench.core.export.predict import Predictor
+from workbench.core.export.predict_files import predict_csv
 
 
 @pytest.mark.parametrize("codec", ["cp1252", "utf-16", "utf-8-sig"])
@@ -107,7 +108,7 @@ def test_workbook_outputs_other_than_xlsx_and_a_sheet_of_a_csv_are_refused(train
     with pytest.raises(WorkbenchError) as raised:
         predict_csv(model_dir, source, tmp_path / "out.ods")
     assert str(raised.value) == (f"The output {tmp_path / 'out.ods'} would be a .ods workbook, which predict does not "
-                                 "write; name an .xlsx or a .csv output.")
+                                 "write; name an .xlsx, .csv, .jsonl or .parquet output.")
     with pytest.raises(WorkbenchError, match=r"^--sheet is 'reviews', but the input .*in\.csv is not a workbook"):
         predict_csv(model_dir, source, tmp_path / "out.xlsx", sheet="reviews")
     assert list(tmp_path.iterdir()) == [source]

@@ -14,7 +14,8 @@ from tests.tiny_models import finished_run, tiny_task_config, write_squad_json
 from workbench.core.evaluation.results import SplitResults
 from workbench.core.export.folder import export_run, validation_rows
 from workbench.core.export.onnx import export_onnx
-from workbench.core.export.predict import Predictor, SavedModel, predict_csv, run_max_length
+from workbench.core.export.predict import Predictor, SavedModel, run_max_length
+from workbench.core.export.predict_files import predict_csv
 
 CONTEXTS = ["smith visited london . john works for acme corp .", "mary visited paris . smith works for acme corp ."]
 QUESTIONS = ["who works for acme ?", "who visited paris ?"]

@@ -47,11 +47,11 @@ def write_results(run_dir: Path, task: str | Task, label_names: list[str], split
     """Write `results/<split>.jsonl` (a line per row: what the task's `result_lines` holds) and
     `results/<split>.json` (metrics as the Trainer computes them); `raw` is the prepared split and
     `encoded` its tokenised form. Returns the summary's path."""
-    from workbench.core.tasks.batches import TaskCollator, row_logits
+    from workbench.core.tasks.batches import PREDICTION_PADDING, TaskCollator, row_logits
 
     task = get_task(task)
     rows, records = encoded.to_list(), raw.to_list()
-    logits = row_logits(model, rows, TaskCollator(tokenizer, task))
+    logits = row_logits(model, rows, TaskCollator(tokenizer, task, PREDICTION_PADDING))
     lines, metrics = task.result_lines(records, rows, logits, tokenizer, label_names)
 
     rows_file, summary_file = rows_path(run_dir, split), summary_path(run_dir, split)

@@ -117,12 +117,13 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 class OnnxModel:
     """An onnxruntime CPU session that `tasks.batches.row_logits` drives as it drives a PyTorch model,
-    so both see the same batches; `seconds` adds up the time spent in onnxruntime."""
+    so both see the same batches; `seconds` adds up the time spent in onnxruntime. With `config` (the
+    model folder's transformers config) a `Predictor` runs it as it runs the PyTorch model."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, config=None):
         import onnxruntime
 
-        self.path = path
+        self.path, self.config = path, config
         self.session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.seconds = 0.0

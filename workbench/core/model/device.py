@@ -96,8 +96,31 @@ def choose_precision(requested: str, model, batch_size: int, seq_len: int) -> tu
     return choice, f"bf16 autocast measured {speedup:.2f}x the speed of fp32 on this CPU"
 
 
-def measure_bf16_speedup(model, batch_size: int, seq_len: int, rounds: int = 3) -> float:
-    """fp32 step time / bf16 step time for forward+backward on random ids; leaves no gradients behind.
+def choose_inference_precision(requested: str, model, batch_size: int, seq_len: int) -> tuple[str, str]:
+    """The precision to predict in and why: fp32 unless bf16 is asked for, or `auto` measures bf16
+    forward passes clearly faster on this CPU (or the GPU has bf16). bf16 logits differ from fp32's in
+    the second or third digit, so a row near a decision boundary may change its label."""
+    import torch
+
+    device = pick_device()
+    if requested == "fp32":
+        return "fp32", "as asked"
+    if device == "cuda":
+        return ("bf16", "the GPU supports bf16") if torch.cuda.is_bf16_supported() else ("fp32", "the GPU lacks bf16")
+    if device != "cpu" or not cpu_supports_bf16():
+        return "fp32", f"no bf16 on {device}"
+    if requested == "bf16":
+        return "bf16", "as asked"
+    what = (f"bf16-inference|{model.config.model_type}|{sum(p.numel() for p in model.parameters())}|"
+            f"{batch_size}x{seq_len}")
+    speedup = measured(what, lambda: measure_bf16_speedup(model, batch_size, seq_len, backward=False))
+    choice = "bf16" if speedup >= BF16_MIN_SPEEDUP else "fp32"
+    return choice, f"bf16 autocast forward passes measured {speedup:.2f}x the speed of fp32 on this CPU"
+
+
+def measure_bf16_speedup(model, batch_size: int, seq_len: int, rounds: int = 3, backward: bool = True) -> float:
+    """fp32 step time / bf16 step time for forward+backward (or, without `backward`, a forward pass
+    under `torch.inference_mode`) on random ids; leaves no gradients behind.
 
     fp32 is timed before and after bf16 and the fastest step of each kept, so a burst of load from
     another process on the machine cannot make one of them look faster than it is."""
@@ -111,13 +134,17 @@ def measure_bf16_speedup(model, batch_size: int, seq_len: int, rounds: int = 3) 
 
     def step_time(bf16: bool) -> float:
         start = time.perf_counter()
+        if not backward:
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                model(input_ids=ids, attention_mask=mask)
+            return time.perf_counter() - start
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = model(input_ids=ids, attention_mask=mask)
         stacked_logits(out).float().sum().backward()  # qa models give start and end logits
         return time.perf_counter() - start
 
     was_training = model.training
-    model.train()
+    model.train(backward)
     try:
         step_time(False), step_time(True)  # warm-up: first calls pay for allocation and kernel choice
         fp32 = min(step_time(False) for _ in range(rounds))

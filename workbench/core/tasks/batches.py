@@ -21,18 +21,23 @@ if TYPE_CHECKING:
     from workbench.core.tasks.base import Task
 
 BATCH_SIZE = 64
+PREDICTION_PADDING = None  # batches of rows already sorted by length: padded to the longest row
 
 
 @dataclass
 class TaskCollator:
     """Pads a batch to its longest row with the task's collator (labels too, with -100, for token
-    tasks), after dropping the bookkeeping columns."""
+    tasks), after dropping the bookkeeping columns; the padded length is rounded up to a multiple of
+    `pad_to_multiple_of` (None: not rounded, which forward passes alone on a CPU measured about 10%
+    faster on length-sorted batches: `PREDICTION_PADDING`)."""
 
     tokenizer: Any
     task: Task
+    pad_to_multiple_of: int | None = 8
 
     def __post_init__(self):
         self._inner = self.task.padder(self.tokenizer)
+        self._inner.pad_to_multiple_of = self.pad_to_multiple_of
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         batch = self._inner([{k: v for k, v in f.items() if k not in BOOKKEEPING} for f in features])

@@ -146,8 +146,7 @@ class QuestionAnswering(Task):
         """Answers to questions (`texts`) in contexts (`pairs`), in the windows the model was trained on
         (its task_specific_params), else in the pipeline's default ones."""
         from workbench.core.errors import WorkbenchError
-        from workbench.core.tasks.batches import TaskCollator
-        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.batches import PREDICTION_PADDING, TaskCollator, row_logits
         from workbench.core.tasks.prediction import Prediction
         from workbench.core.tasks.qa_windows import encode_windows
 
@@ -159,7 +158,7 @@ class QuestionAnswering(Task):
         windows = encode_windows({"question": texts, "context": pairs}, list(range(len(texts))), predictor.tokenizer,
                                  max_length, stride, labelled=False)
         rows = [{name: values[i] for name, values in windows.items()} for i in range(len(windows["input_ids"]))]
-        logits = row_logits(predictor.model, rows, TaskCollator(predictor.tokenizer, self))
+        logits = row_logits(predictor.model, rows, TaskCollator(predictor.tokenizer, self, PREDICTION_PADDING))
         found = self._answers(logits, rows, allow_empty=bool(params.get("handle_impossible_answer")), top_k=TOP_ANSWERS)
         return [Prediction(found[i][0].text, found[i][0].score, {}, answers=found[i]) for i in range(len(texts))]
 

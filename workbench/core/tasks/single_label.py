@@ -119,8 +119,7 @@ class SequenceTask(Task):
         return in_label_order(label_names, gold), in_label_order(label_names, predicted)
 
     def predict(self, predictor, texts, pairs):
-        from workbench.core.tasks.batches import TaskCollator
-        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.batches import PREDICTION_PADDING, TaskCollator, row_logits
         from workbench.core.tasks.prediction import Prediction
 
         tokenizer, max_length = predictor.tokenizer, predictor.max_length
@@ -133,7 +132,8 @@ class SequenceTask(Task):
             encoded = encode_text_windows(batch, list(range(len(texts))), tokenizer, max_length,
                                           window_stride(params["stride"], max_length))
         rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(encoded["input_ids"]))]
-        logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, TaskCollator(tokenizer, self)))
+        collator = TaskCollator(tokenizer, self, PREDICTION_PADDING)
+        logits, _ = self.text_logits(rows, row_logits(predictor.model, rows, collator))
         names = predictor.label_names
         out = []
         for row in logits:

@@ -119,8 +119,7 @@ class Token(Task):
         return [t for t in order if t in gold], [t for t in order if t in predicted]
 
     def predict(self, predictor, texts, pairs):
-        from workbench.core.tasks.batches import TaskCollator
-        from workbench.core.tasks.batches import row_logits
+        from workbench.core.tasks.batches import PREDICTION_PADDING, TaskCollator, row_logits
         from workbench.core.tasks.logits import softmax
         from workbench.core.tasks.prediction import EntitySpan, Prediction
         from workbench.core.tasks.spans import tag_spans
@@ -130,7 +129,7 @@ class Token(Task):
                             return_special_tokens_mask=True)
         offsets, special = encoded.pop("offset_mapping"), encoded.pop("special_tokens_mask")
         rows = [{name: values[i] for name, values in encoded.items()} for i in range(len(texts))]
-        logits = row_logits(predictor.model, rows, TaskCollator(tokenizer, self))
+        logits = row_logits(predictor.model, rows, TaskCollator(tokenizer, self, PREDICTION_PADDING))
         predictions = []
         for text, row, row_offsets, row_special, probs in zip(texts, rows, offsets, special, map(softmax, logits)):
             words = _words(tokenizer, text, row["input_ids"], row_offsets, row_special)

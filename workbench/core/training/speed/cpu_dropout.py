@@ -22,8 +22,9 @@ import torch
 from torch import nn
 
 from workbench.core.model.device import measured, pick_device
+from workbench.core.model.first_token import DROPOUT_ATTENTION
 
-ATTENTION = "workbench_dropout"  # the attention implementation's registered name
+ATTENTION = DROPOUT_ATTENTION  # the attention implementation's registered name
 FAST_MIN_SPEEDUP = 1.2  # `auto` keeps torch's masks unless these draw clearly faster
 _LEVELS = 1 << 16
 
