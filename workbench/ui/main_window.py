@@ -7,7 +7,7 @@ import copy
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from workbench.core.config import RunConfig, load_config
@@ -19,6 +19,7 @@ from workbench.demo import demo_config
 from workbench.paths import default_runs_root
 from workbench.ui import about, settings, step_states
 from workbench.ui.background import BackgroundCall
+from workbench.ui.menu_actions import menu_action, menu_shortcuts
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
@@ -129,63 +130,46 @@ class MainWindow(QMainWindow):
 
     # --- menus and shortcuts ----------------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
-            action.setShortcuts([QKeySequence(key) for key in keys])
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)  # its shortcut works whichever page has the focus
-        return action
-
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
-        menu.addAction(self._action("S&tart page", self.show_start, "Ctrl+0",
+        menu.addAction(menu_action(self, "S&tart page", self.show_start, "Ctrl+0",
                                     "Open your data, try a demo, or reopen a recent run or config."))
-        self.open_data_action = self._action("Open &data…", self._on_open_data_action_triggered,
+        self.open_data_action = menu_action(self, "Open &data…", self._on_open_data_action_triggered,
                                              QKeySequence.StandardKey.Open, "Open a data file on the Data page.")
         menu.addAction(self.open_data_action)
-        menu.addAction(self._action("&Open run config…", self._on_open_action_triggered, "Ctrl+Shift+O"))
+        menu.addAction(menu_action(self, "&Open run config…", self._on_open_action_triggered, "Ctrl+Shift+O"))
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
-        menu.addAction(self._action("&Save run config…", self._on_save_action_triggered, QKeySequence.StandardKey.Save))
+        menu.addAction(menu_action(self, "&Save run config…", self._on_save_action_triggered, QKeySequence.StandardKey.Save))
         menu.addSeparator()
-        menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        menu.addAction(menu_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         go = self.menuBar().addMenu("&Go")
         self.page_actions = []
         for number, name in enumerate(self.pages, start=1):
-            action = self._action(f"&{number} {name}", lambda checked=False, n=name: self.show_page(n),
+            action = menu_action(self, f"&{number} {name}", lambda checked=False, n=name: self.show_page(n),
                                   f"Ctrl+{number}")
             go.addAction(action)
             self.page_actions.append(action)
 
         run = self.menuBar().addMenu("&Run")
-        self.train_action = self._action("&Train", self._on_train_action_triggered, list(TRAIN_KEYS),
+        self.train_action = menu_action(self, "&Train", self._on_train_action_triggered, list(TRAIN_KEYS),
                                          "Start training with the settings of every page.")
         run.addAction(self.train_action)
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts_action_triggered, "F1"))
+        help_menu.addAction(menu_action(self, "&Keyboard shortcuts", self._on_shortcuts_action_triggered, "F1"))
         docs = help_menu.addMenu("&Documentation")
         for page in about.DOC_PAGES:
             action = docs.addAction(page)
             action.setEnabled(about.doc_path(page).is_file())
             action.triggered.connect(lambda checked=False, p=page: about.open_doc(p))
         help_menu.addSeparator()
-        help_menu.addAction(self._action("&About BERT Workbench", self._on_about_action_triggered))
+        help_menu.addAction(menu_action(self, "&About BERT Workbench", self._on_about_action_triggered))
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut of the menus, as Help > Keyboard shortcuts lists them."""
-        listed = []
-        for menu_action in self.menuBar().actions():
-            for action in menu_action.menu().actions():
-                keys = [key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()]
-                if keys:
-                    listed.append((", ".join(keys), action.text().replace("&", "").lstrip("0123456789 ")))
-        return listed
+        return menu_shortcuts(self.menuBar())
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(list(self.pages).index(name))

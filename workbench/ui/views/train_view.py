@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGroupBox, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QGroupBox, QLabel, QLineEdit, QPlainTextEdit,
+    QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from workbench.core.config import DROPOUT_MASKS, PRECISIONS, RunConfig
@@ -23,59 +22,11 @@ from workbench.core.events import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.runs import RunSummary, read_events
 from workbench.core.training.memory import prepare_retry
+from workbench.ui.views.form_fields import LearningRateBox, chosen_label, double_box, spin_box
 from workbench.ui.views.layouts import Collapsible, compact_form, left_aligned_row
 from workbench.ui.views.run_page import RunPage
 
 MAIN_METRICS = ("f1", "accuracy", "f1_macro", "f1_micro", "precision", "recall", "loss")
-
-
-class LearningRateBox(QDoubleSpinBox):
-    """A learning rate typed in scientific notation (5e-5), or "auto" (0: sized to the backbone);
-    the arrows halve or double it."""
-
-    AUTO = "auto"
-    FIRST = 1e-4  # where the arrows start from auto
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setDecimals(12)
-        self.setRange(0.0, 1.0)
-        self.setSpecialValueText(self.AUTO)
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:.3g}"
-
-    def valueFromText(self, text: str) -> float:
-        return 0.0 if text.strip() == self.AUTO else float(text)
-
-    def validate(self, text: str, pos: int) -> object:
-        if text.strip() == self.AUTO:
-            return QValidator.State.Acceptable
-        try:
-            ok = 0 < float(text) <= self.maximum()
-        except ValueError:
-            ok = False
-        return QValidator.State.Acceptable if ok else QValidator.State.Intermediate
-
-    def stepBy(self, steps: int) -> None:
-        self.setValue(self.value() * 2.0**steps if self.value() else self.FIRST)
-
-
-def _spin(low: int, high: int, tip: str, special: str = "") -> QSpinBox:
-    box = QSpinBox(minimum=low, maximum=high, toolTip=tip)
-    box.setSpecialValueText(special)  # shown at the minimum
-    return box
-
-
-def _double(low: float, high: float, step: float, decimals: int, tip: str) -> QDoubleSpinBox:
-    return QDoubleSpinBox(minimum=low, maximum=high, singleStep=step, decimals=decimals, toolTip=tip)
-
-
-def _chosen_label() -> QLabel:
-    """Beside an "auto" field: what the run chose for it, once it starts."""
-    label = QLabel()
-    label.setEnabled(False)  # the dimmed text colour: a note, not a field
-    return label
 
 
 def _duration(seconds: float) -> str:
@@ -104,38 +55,38 @@ class TrainView(RunPage):
         self.learning_rate.setToolTip("Step size of the optimizer (AdamW). Auto: 1e-4 for small backbones such as "
                                       "the bundled MiniLM (measured), 5e-5 for BERT-base and larger; a frozen "
                                       "backbone trains well with 1e-4 to 1e-3.")
-        self.batch_size = _spin(1, 4096, "Examples per training step. Lower it if training runs out of memory.")
-        self.accumulation = _spin(1, 4096, "Batches whose gradients add up to one optimizer step: the same "
+        self.batch_size = spin_box(1, 4096, "Examples per training step. Lower it if training runs out of memory.")
+        self.accumulation = spin_box(1, 4096, "Batches whose gradients add up to one optimizer step: the same "
                                   "effective batch in less memory (each step takes as long as that many batches).")
         self.checkpointing = QCheckBox("Gradient checkpointing", toolTip="Recompute each layer's activations in "
                                        "the backward pass instead of keeping them: less memory, slower steps.")
         self.checkpointing.toggled.connect(self._on_form_edited)
         self.effective_batch = QLabel()
-        self.epochs = _double(0, 1000, 1, 1, "Passes over the training data. Auto sizes them to the data: enough "
+        self.epochs = double_box(0, 1000, 1, 1, "Passes over the training data. Auto sizes them to the data: enough "
                               "steps for a small set (at most 10 epochs, the best kept), one epoch for a large one.")
         self.epochs.setSpecialValueText("auto")
-        self.max_steps = _spin(0, 10_000_000, "Stop after this many steps, whatever the epochs say; off trains "
+        self.max_steps = spin_box(0, 10_000_000, "Stop after this many steps, whatever the epochs say; off trains "
                                "for the epochs.", special="off")
-        self.warmup_ratio = _double(0, 0.95, 0.05, 2, "Share of the steps over which the learning rate rises "
+        self.warmup_ratio = double_box(0, 0.95, 0.05, 2, "Share of the steps over which the learning rate rises "
                                     "from 0 before it decays linearly to 0.")
-        self.weight_decay = _double(0, 1, 0.01, 3, "AdamW weight decay (not applied to biases and LayerNorm).")
+        self.weight_decay = double_box(0, 1, 0.01, 3, "AdamW weight decay (not applied to biases and LayerNorm).")
         self.precision = QComboBox(toolTip="Number format for training. Auto picks bf16 on GPUs that support it, "
                                    "and on a CPU measures whether bf16 is faster than fp32.")
         self.precision.addItems(PRECISIONS)
         self.eval_strategy = QComboBox(toolTip="When to evaluate on the validation split and save a checkpoint.")
         self.eval_strategy.addItem("each epoch", "epoch")
         self.eval_strategy.addItem("every N steps", "steps")
-        self.eval_steps = _spin(1, 10_000_000, "Steps between evaluations (and checkpoints).")
+        self.eval_steps = spin_box(1, 10_000_000, "Steps between evaluations (and checkpoints).")
         self.eval_steps.setSuffix(" steps")
-        self.max_grad_norm = _double(0, 100, 0.5, 2, "Gradients are clipped to this norm before each update; "
+        self.max_grad_norm = double_box(0, 100, 0.5, 2, "Gradients are clipped to this norm before each update; "
                                      "0 turns clipping off.")
         self.main_metric = QComboBox(toolTip="The validation metric that picks the best checkpoint and drives "
                                      "early stopping (loss: lower is better; the others: higher).")
         self.main_metric.setEditable(True)  # any metric the engine reports, e.g. one added with evaluate
         self.main_metric.addItems(MAIN_METRICS)
-        self.patience = _spin(0, 1000, "Stop when the main metric has not improved for this many evaluations; "
+        self.patience = spin_box(0, 1000, "Stop when the main metric has not improved for this many evaluations; "
                               "off trains to the end.", special="off")
-        self.seed = _spin(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
+        self.seed = spin_box(0, 2**31 - 1, "Random seed for initialising the head and shuffling; the same seed "
                           "and settings give the same run.")
         self.dropout_masks = QComboBox(toolTip="fast: four dropout masks drawn from each random number; torch: "
                                        "torch's own; auto: measured once per machine on a CPU (torch's elsewhere).")
@@ -149,11 +100,11 @@ class TrainView(RunPage):
         self.extra_metrics = QLineEdit(placeholderText="e.g. matthews_correlation", toolTip="Further evaluate modules "
                                        "computed at each evaluation, comma-separated: module ids, or local folders "
                                        "holding <name>/<name>.py.")
-        self.logging_steps = _spin(1, 1_000_000, "Optimizer steps between two logged training losses (each the mean "
+        self.logging_steps = spin_box(1, 1_000_000, "Optimizer steps between two logged training losses (each the mean "
                                    "since the last).")
         self.logging_steps.setSuffix(" steps")
-        self.save_total_limit = _spin(1, 1000, "Checkpoints kept in the run folder.")
-        self.lr_chosen, self.epochs_chosen, self.precision_chosen = _chosen_label(), _chosen_label(), _chosen_label()
+        self.save_total_limit = spin_box(1, 1000, "Checkpoints kept in the run folder.")
+        self.lr_chosen, self.epochs_chosen, self.precision_chosen = chosen_label(), chosen_label(), chosen_label()
         for box in (self.learning_rate, self.batch_size, self.accumulation, self.epochs, self.max_steps, self.warmup_ratio,
                     self.weight_decay, self.max_grad_norm, self.eval_steps, self.patience, self.seed,
                     self.logging_steps, self.save_total_limit):
