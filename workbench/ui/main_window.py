@@ -19,6 +19,7 @@ from workbench.core.runs import MODEL
 from workbench.demo import demo_config
 from workbench.ui import settings
 from workbench.ui.background import BackgroundCall
+from workbench.ui.source_defaults import RUN_NAME, SOURCE_FIELDS, changed_fields, defaults_for_source, reset_note
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
@@ -33,12 +34,17 @@ CONFIG_FILTER = "Run configs (*.json);;All files (*)"
 
 
 class MainWindow(QMainWindow):
-    """Opens with the bundled demo config unless given another one."""
+    """Opens with the bundled demo config unless given another one. A source the user opens on the
+    Data page gets the engine's defaults for every setting not changed in this window (see
+    `source_defaults`); a run config opened from a file keeps what it holds."""
 
     def __init__(self, config: RunConfig | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self._config = RunConfig()
         self._config_path: Path | None = None
+        self._shown = RunConfig()  # the config the pages were last filled with: what differs from it was edited
+        self._edited: set[str] = set()  # the settings the user changed in this window session
+        self._kept_from: str | None = None  # the run config file whose settings a newly opened source keeps
         self._closing = False
         self.data_view, self.model_view, self.freeze_view = DataView(), ModelView(), FreezeView()
         self.train_view, self.runs_view, self.compare_view = TrainView(), RunsView(), CompareView()
@@ -63,6 +69,7 @@ class MainWindow(QMainWindow):
 
         self.data_view.task_guessed.connect(self.model_view.set_task)
         self.data_view.class_weights_applied.connect(self.model_view.use_class_weights)
+        self.data_view.opened_by_user.connect(self._on_data_view_opened_by_user)
         self.model_view.backbone_changed.connect(self.freeze_view.set_backbone)
         self.model_view.backbone_changed.connect(self.data_view.set_backbone)
         self.train_view.start_requested.connect(self._on_train_start_requested)
@@ -109,12 +116,16 @@ class MainWindow(QMainWindow):
 
     def show_config(self, config: RunConfig, path: Path | None = None) -> None:
         """Fill every page from `config`; `path` is the file it came from (None for the demo)."""
-        self._config = copy.deepcopy(config)
         self._config_path = path
-        for page in self.pages.values():
-            page.show_config(copy.deepcopy(config))
+        self._edited, self._kept_from = set(), path.name if path else None
+        self._fill_pages(config)
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'demo'}[*]")
         self.setWindowModified(False)
+
+    def _fill_pages(self, config: RunConfig) -> None:
+        self._config, self._shown = copy.deepcopy(config), copy.deepcopy(config)
+        for page in self.pages.values():
+            page.show_config(copy.deepcopy(config))
 
     def current_config(self) -> RunConfig:
         """The shown config with every page's edits written in, page by page."""
@@ -174,6 +185,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_page_changed(self) -> None:
+        self.setWindowModified(True)
+
+    @Slot(str)
+    def _on_data_view_opened_by_user(self, source: str) -> None:
+        """Another source: the settings not changed here go back to the engine's defaults, and say so."""
+        current = self.current_config()
+        self._edited |= changed_fields(self._shown, current) - {*SOURCE_FIELDS, RUN_NAME}
+        config = defaults_for_source(current, self._edited, keep_all=self._kept_from is not None)
+        self._fill_pages(config)
+        self.statusBar().showMessage(reset_note(config, [] if self._kept_from else list(self._edited), self._kept_from))
         self.setWindowModified(True)
 
     @Slot()
