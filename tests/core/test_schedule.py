@@ -76,3 +76,30 @@ def test_lora_gets_its_own_measured_rate_unless_one_is_set():
     lora = plan_training(TrainingConfig(), train_rows=8530, num_labels=2, hidden_size=384, lora=True)
     assert lora.learning_rate == 1e-3 and "learning rate 1e-3 (measured for LoRA adapters)" in lora.note
     assert plan_training(TrainingConfig(learning_rate=2e-4), 8530, 2, 384, lora=True).learning_rate == 2e-4
+
+
+def test_frozen_backbones_get_the_rates_measured_for_them_unless_one_is_set():
+    from workbench.core.training.schedule import HEAD_ONLY_RATE, LOWER_HALF_FACTOR
+
+    head = plan_training(TrainingConfig(), train_rows=8530, num_labels=2, hidden_size=384, freeze_preset="head_only")
+    assert head.learning_rate == HEAD_ONLY_RATE == 3e-2
+    assert "learning rate 3e-2 (measured for the head alone on a frozen backbone" in head.note
+    lower = plan_training(TrainingConfig(), 8530, 2, 384, freeze_preset="lower_half")
+    assert lower.learning_rate == 3e-4 and LOWER_HALF_FACTOR == 3
+    assert "learning rate 3e-4 (measured for a backbone with its lower half frozen: 3x" in lower.note
+    assert plan_training(TrainingConfig(), 8530, 2, 768, freeze_preset="lower_half").learning_rate == 1.5e-4
+    for preset in ("full", "embeddings", "custom"):
+        assert plan_training(TrainingConfig(), 8530, 2, 384, freeze_preset=preset).learning_rate == 1e-4
+    assert plan_training(TrainingConfig(learning_rate=2e-5), 8530, 2, 384, freeze_preset="head_only").learning_rate == 2e-5
+    assert plan_training(TrainingConfig(), 8530, 2, 384, lora=True, freeze_preset="lower_half").learning_rate == 1e-3
+
+
+def test_a_head_only_run_left_to_size_itself_trains_at_the_measured_rate(tiny_config):
+    tiny_config.training.learning_rate = None
+    tiny_config.freeze.preset = "head_only"
+    events = []
+    result = train(tiny_config, events.append)
+    assert isinstance(result, RunFinished), result
+    started = next(e for e in events if isinstance(e, RunStarted))
+    assert started.learning_rate == 3e-2
+    assert any(isinstance(e, MessageLogged) and "measured for the head alone" in e.text for e in events)

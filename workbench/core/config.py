@@ -185,8 +185,9 @@ class TrainingConfig:
     (workbench.core.training.schedule); `max_steps` above 0 overrides the epochs."""
 
     learning_rate: float | None = None
-    """The peak learning rate. Empty: sized to the backbone (1e-4 up to 512 wide, such as the bundled
-    MiniLM; 5e-5 for BERT-base and wider; 1e-3 for LoRA adapters)."""
+    """The peak learning rate. Empty: sized to the backbone and what trains (1e-4 up to 512 wide, such
+    as the bundled MiniLM; 5e-5 for BERT-base and wider; 3 times that with `freeze.preset`
+    `lower_half`; 3e-2 for `head_only`; 1e-3 for LoRA adapters)."""
     batch_size: int = 32
     """Training rows per batch on each process; evaluation uses twice as many."""
     epochs: float | None = None

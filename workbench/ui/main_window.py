@@ -7,7 +7,7 @@ import copy
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from workbench.core.config import RunConfig, load_config
@@ -19,7 +19,8 @@ from workbench.demo import demo_config
 from workbench.paths import default_runs_root
 from workbench.ui import about, settings, step_states
 from workbench.ui.background import BackgroundCall
-from workbench.ui.menu_actions import menu_action, menu_shortcuts
+from workbench.ui.menu_actions import add_menus, menu_shortcuts
+from workbench.ui.source_defaults import RUN_NAME, SOURCE_FIELDS, changed_fields, defaults_for_source, reset_note
 from workbench.ui.views.compare_view import CompareView
 from workbench.ui.views.data_view import DataView
 from workbench.ui.views.freeze_view import FreezeView
@@ -36,17 +37,21 @@ APP_TITLE = "BERT Workbench"
 CONFIG_FILTER = "Run configs (*.json);;All files (*)"
 ICONS_AFTER_MS = 50  # after the first paint
 STATE_POLL_MS = 250  # how often the navigation's state lines are read from the pages
-TRAIN_KEYS = ("Ctrl+Return", "Ctrl+Enter")  # the main keyboard's Return and the keypad's Enter
 
 
 class MainWindow(QMainWindow):
     """Opens with the bundled demo config unless given another one, on the Data page (`start_page`: on the
-    start page, which offers the user's own data, the demos and recent runs and configs)."""
+    start page, which offers the user's own data, the demos and recent runs and configs). A source the
+    user opens gets the engine's defaults for every setting not changed in this window (see
+    `source_defaults`); a run config opened from a file keeps what it holds."""
 
     def __init__(self, config: RunConfig | None = None, parent: QWidget | None = None, start_page: bool = False):
         super().__init__(parent)
         self._config = RunConfig()
         self._config_path: Path | None = None
+        self._shown = RunConfig()  # the config the pages were last filled with: what differs from it was edited
+        self._edited: set[str] = set()  # the settings the user changed in this window session
+        self._kept_from: str | None = None  # the run config file whose settings a newly opened source keeps
         self._closing = False
         self.data_view, self.model_view, self.freeze_view = DataView(), ModelView(), FreezeView()
         self.train_view, self.runs_view, self.compare_view = TrainView(), RunsView(), CompareView()
@@ -79,6 +84,7 @@ class MainWindow(QMainWindow):
 
         self.data_view.task_guessed.connect(self.model_view.set_task)
         self.data_view.class_weights_applied.connect(self.model_view.use_class_weights)
+        self.data_view.opened_by_user.connect(self._on_data_view_opened_by_user)
         self.model_view.backbone_changed.connect(self.freeze_view.set_backbone)
         self.model_view.backbone_changed.connect(self.data_view.set_backbone)
         self.train_view.start_requested.connect(self._on_train_start_requested)
@@ -99,7 +105,7 @@ class MainWindow(QMainWindow):
         self.freeze_view.changed.connect(self._update_freeze_state)
         self.freeze_view.tree_shown.connect(self._update_freeze_state)
 
-        self._build_menus()
+        add_menus(self)
         self.interrupted_notice = InterruptedNotice()
         self.interrupted_notice.resume_requested.connect(self._on_runs_resume_requested)
         self.statusBar().addWidget(self.interrupted_notice, 1)
@@ -129,43 +135,6 @@ class MainWindow(QMainWindow):
         self.start_view.show_icons()
 
     # --- menus and shortcuts ----------------------------------------------------------------
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(menu_action(self, "S&tart page", self.show_start, "Ctrl+0",
-                                    "Open your data, try a demo, or reopen a recent run or config."))
-        self.open_data_action = menu_action(self, "Open &data…", self._on_open_data_action_triggered,
-                                             QKeySequence.StandardKey.Open, "Open a data file on the Data page.")
-        menu.addAction(self.open_data_action)
-        menu.addAction(menu_action(self, "&Open run config…", self._on_open_action_triggered, "Ctrl+Shift+O"))
-        self.recent_menu = menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
-        menu.addAction(menu_action(self, "&Save run config…", self._on_save_action_triggered, QKeySequence.StandardKey.Save))
-        menu.addSeparator()
-        menu.addAction(menu_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit))
-
-        go = self.menuBar().addMenu("&Go")
-        self.page_actions = []
-        for number, name in enumerate(self.pages, start=1):
-            action = menu_action(self, f"&{number} {name}", lambda checked=False, n=name: self.show_page(n),
-                                  f"Ctrl+{number}")
-            go.addAction(action)
-            self.page_actions.append(action)
-
-        run = self.menuBar().addMenu("&Run")
-        self.train_action = menu_action(self, "&Train", self._on_train_action_triggered, list(TRAIN_KEYS),
-                                         "Start training with the settings of every page.")
-        run.addAction(self.train_action)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(menu_action(self, "&Keyboard shortcuts", self._on_shortcuts_action_triggered, "F1"))
-        docs = help_menu.addMenu("&Documentation")
-        for page in about.DOC_PAGES:
-            action = docs.addAction(page)
-            action.setEnabled(about.doc_path(page).is_file())
-            action.triggered.connect(lambda checked=False, p=page: about.open_doc(p))
-        help_menu.addSeparator()
-        help_menu.addAction(menu_action(self, "&About BERT Workbench", self._on_about_action_triggered))
 
     def shortcuts(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut of the menus, as Help > Keyboard shortcuts lists them."""
@@ -275,13 +244,17 @@ class MainWindow(QMainWindow):
 
     def show_config(self, config: RunConfig, path: Path | None = None) -> None:
         """Fill every page from `config`; `path` is the file it came from (None for the demo)."""
-        self._config = copy.deepcopy(config)
         self._config_path = path
+        self._edited, self._kept_from = set(), path.name if path else None
+        self._fill_pages(config)
+        self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'demo'}[*]")
+        self.setWindowModified(False)
+
+    def _fill_pages(self, config: RunConfig) -> None:
+        self._config, self._shown = copy.deepcopy(config), copy.deepcopy(config)
         for page in self.pages.values():
             page.show_config(copy.deepcopy(config))
         self._update_freeze_state()
-        self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'demo'}[*]")
-        self.setWindowModified(False)
 
     def current_config(self) -> RunConfig:
         """The shown config with every page's edits written in, page by page."""
@@ -341,6 +314,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_page_changed(self) -> None:
+        self.setWindowModified(True)
+
+    @Slot(str)
+    def _on_data_view_opened_by_user(self, source: str) -> None:
+        """Another source: the settings not changed here go back to the engine's defaults, and say so."""
+        current = self.current_config()
+        self._edited |= changed_fields(self._shown, current) - {*SOURCE_FIELDS, RUN_NAME}
+        config = defaults_for_source(current, self._edited, keep_all=self._kept_from is not None)
+        self._fill_pages(config)
+        self.statusBar().showMessage(reset_note(config, [] if self._kept_from else list(self._edited), self._kept_from))
         self.setWindowModified(True)
 
     @Slot()

@@ -258,7 +258,8 @@ def _fit(config, prepared: Prepared, run_dir: Path, checkpoint, emit, control, s
     task = prepared.task
     plan = plan_training(config.training, len(prepared.encoded["train"]),
                          len(prepared.data.label_names) if task.uses_labels else 0,
-                         getattr(prepared.model.config, "hidden_size", 768), world_size(), config.lora.enabled)
+                         getattr(prepared.model.config, "hidden_size", 768), world_size(), config.lora.enabled,
+                         config.freeze.preset)
     if plan.note:
         emit(MessageLogged(plan.note))
     config = dataclasses.replace(config, training=dataclasses.replace(

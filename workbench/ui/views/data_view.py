@@ -39,6 +39,7 @@ class DataView(QWidget):
     changed = Signal()
     task_guessed = Signal(str)  # guessed on opening, or picked here by the user
     loaded = Signal(str)  # the source, opened and previewed
+    opened_by_user = Signal(str)  # ...when the user opened it (chosen, typed, dropped, or another sheet picked), not a config
     checked = Signal()  # the pre-flight check of the current mapping is shown
     failed = Signal(str)  # opening or checking failed; the sentence is also shown on the page
     class_weights_applied = Signal()  # the user took the suggestion to weigh the loss (the Model page's Loss)
@@ -225,6 +226,7 @@ class DataView(QWidget):
         self._check_soon()
         self.loaded.emit(opened.source)
         if self._load_by_user:
+            self.opened_by_user.emit(opened.source)
             self.changed.emit()
 
     def _on_load_call_failed(self, sentence: str) -> None:

@@ -53,8 +53,8 @@ class TrainView(RunPage):
     def _build_form(self) -> None:
         self.learning_rate = LearningRateBox()
         self.learning_rate.setToolTip("Step size of the optimizer (AdamW). Auto: 1e-4 for small backbones such as "
-                                      "the bundled MiniLM (measured), 5e-5 for BERT-base and larger; a frozen "
-                                      "backbone trains well with 1e-4 to 1e-3.")
+                                      "the bundled MiniLM (measured), 5e-5 for BERT-base and larger; 3x that "
+                                      "with the lower half frozen, 3e-2 for the head alone, 1e-3 for LoRA.")
         self.batch_size = spin_box(1, 4096, "Examples per training step. Lower it if training runs out of memory.")
         self.accumulation = spin_box(1, 4096, "Batches whose gradients add up to one optimizer step: the same "
                                   "effective batch in less memory (each step takes as long as that many batches).")
