@@ -56,7 +56,8 @@ def test_own_data_opens_with_a_fresh_config_also_when_dropped(window, qtbot, tmp
     assert window.current_page() == "Data"
     config = window.current_config()
     assert config.data.source == str(csv)
-    assert config.training == RunConfig().training and config.output.run_name is None  # not the demo's settings
+    assert config.training == RunConfig().training  # not the demo's settings
+    assert config.output.run_name == "reviews"  # the run is named after the data
     assert "reviews.csv" in window.windowTitle()
 
 
