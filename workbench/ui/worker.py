@@ -140,9 +140,9 @@ class TrainingWorker(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        thread, self._thread = self._thread, None
         self._tick.stop()
-        self._deliver_pending()
+        self._deliver_pending()  # the run's last events, handed on while it still counts as running
+        thread, self._thread = self._thread, None
         result = thread.result
         thread.wait()  # `finished` comes just before the thread ends; deleting it earlier would abort
         gc.collect()
