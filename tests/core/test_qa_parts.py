@@ -248,3 +248,28 @@ def test_preflight_names_the_questions_left_out(tmp_path, tiny_backbone_dir):
     warning = next(w for w in preflight_warnings(report, None) if "left out" in w)
     assert warning == (f"1 of 9 rows of the train split of {path} were left out: their answer is not in their "
                        "context (check the answer and answer_start columns).")
+
+
+def squad_articles(path, articles, contexts, questions):
+    data = [{"title": f"Article {a}" if articles > 1 else "", "paragraphs": [
+        {"context": f"{CONTEXT} paragraph {a}.{c}.", "qas": [
+            {"id": f"q{a}.{c}.{q}", "question": f"who works for acme? ({q})", "answers": [{"text": "mary", "answer_start": 20}]}
+            for q in range(questions)]} for c in range(contexts)]} for a in range(articles)]
+    path.write_text(json.dumps({"version": "1.1", "data": data}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("articles, contexts, key", [(12, 2, "title"), (1, 30, "context")])
+def test_a_carved_validation_split_never_shares_an_article_or_a_context_with_train(tmp_path, articles, contexts, key):
+    from workbench.core.config import DataConfig
+    from workbench.core.data import load_raw, prepare
+
+    path = squad_articles(tmp_path / "train.json", articles, contexts, questions=3)
+    raw = load_raw(str(path))["train"]
+    article_of = {row["id"]: row["title"] for row in raw}
+    data = prepare(DataConfig(source=str(path), validation_fraction=0.2), "qa")
+    sides = {split: {article_of[row["id"]] if key == "title" else row["context"] for row in data.splits[split]}
+             for split in ("train", "validation")}
+    assert sides["train"] and sides["validation"] and not sides["train"] & sides["validation"]
+    held = len(data.splits["validation"]) / len(raw)
+    assert 0.2 <= held < 0.2 + (contexts * 3 if key == "title" else 3) / len(raw)  # whole groups, just past the share

@@ -66,7 +66,8 @@ class DataConfig:
     data (a vertical bar, a semicolon or a comma, in that order)."""
     validation_fraction: float = 0.1
     """The share of the training rows set aside for validation when the data has no validation
-    split (single-label and pair tasks: in proportion to each class, and never a class's last row)."""
+    split (single-label and pair tasks: in proportion to each class, and never a class's last row;
+    qa: whole articles or contexts)."""
     split_seed: int = 42
     """The seed that picks the rows set aside for validation, and the rows kept by `max_train_rows`."""
     max_train_rows: int | None = None

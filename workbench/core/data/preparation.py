@@ -89,7 +89,8 @@ def prepare(config: DataConfig, task: str | Task) -> PreparedData:
         raise WorkbenchError(f"{config.source} has no training split (only {', '.join(raw)}).")
     batch, features, names, strata = task.plan(raw, config)
     splits, notes = {}, list(raw.notes)
-    for split, (origin, keep) in _layout(raw, config, strata).items():
+    groups = task.carve_groups(raw["train"], config) if "validation" not in raw else None
+    for split, (origin, keep) in _layout(raw, config, strata, groups).items():
         where, numbers = f"the {origin} split of {config.source}", None
         sheet = raw.sheets.get(origin)
         if sheet is not None and len(sheet.rows) == len(raw[origin]):  # rows named as the sheet numbers them
@@ -130,14 +131,19 @@ def _keep_rows(table: pa.Table, indices: list[int], batch: functools.partial, ke
     return batch(table, rows if numbers is None else numbers[rows])
 
 
-def _layout(raw: datasets.DatasetDict, config: DataConfig, strata: np.ndarray | None) -> dict[str, tuple[str, np.ndarray | None]]:
+def _layout(raw: datasets.DatasetDict, config: DataConfig, strata: np.ndarray | None,
+            groups: np.ndarray | None) -> dict[str, tuple[str, np.ndarray | None]]:
     """Each output split's source split and row mask (None: all rows): a validation split carved
-    from train when there is none, and the training rows capped at `max_train_rows`."""
+    from train when there is none (whole groups of rows, when the task groups them), and the
+    training rows capped at `max_train_rows`."""
     total = len(raw["train"])
     layout: dict[str, tuple[str, np.ndarray | None]] = {split: (split, None) for split in raw}
     train_rows = np.arange(total)
     if "validation" not in raw:
-        train_rows, held = _carve(total, strata, config.validation_fraction, config.split_seed)
+        if groups is None:
+            train_rows, held = _carve(total, strata, config.validation_fraction, config.split_seed)
+        else:
+            train_rows, held = _carve_groups(groups, config.validation_fraction, config.split_seed)
         if not len(train_rows) or not len(held):
             raise WorkbenchError(
                 f"{config.source} has only {total} training rows, too few to set "
@@ -171,6 +177,17 @@ def _carve(rows: int, strata: np.ndarray | None, fraction: float, seed: int) -> 
     keep = np.concatenate([group[count:] for group, count in zip(members, share)])
     held = np.concatenate([group[:count] for group, count in zip(members, share)])
     return keep, held
+
+
+def _carve_groups(groups: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) row indices with every group on one side: whole groups, in a random
+    order, are held out until at least ceil(fraction * rows) rows are."""
+    rng = np.random.default_rng(seed)
+    sizes = np.bincount(groups)
+    order = rng.permutation(len(sizes))
+    taken = order[: int(np.searchsorted(np.cumsum(sizes[order]), math.ceil(fraction * len(groups)))) + 1]
+    held = np.isin(groups, taken)
+    return np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def _mask(total: int, rows: np.ndarray) -> np.ndarray:

@@ -93,6 +93,11 @@ class Task:
         """How `prepare` converts the raw splits: (batch conversion, features, label names, strata)."""
         raise NotImplementedError
 
+    def carve_groups(self, train, config: DataConfig) -> np.ndarray | None:
+        """Group ids of the raw training rows that a carved validation split keeps together (None:
+        rows are carved one by one)."""
+        return None
+
     def count_labels(self, labels: pa.Array, width: int) -> np.ndarray:
         """Rows (or tags) per counted name in one batch of the prepared `count_column`."""
         raise NotImplementedError

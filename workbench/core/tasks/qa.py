@@ -63,6 +63,11 @@ class QuestionAnswering(Task):
 
         return qa_plan(raw, config)
 
+    def carve_groups(self, train, config):
+        from workbench.core.tasks.qa_columns import context_groups
+
+        return context_groups(train, config)
+
     def count_names(self, label_names):
         return ["answerable", "unanswerable"]
 

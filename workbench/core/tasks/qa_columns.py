@@ -31,6 +31,7 @@ FEATURES = datasets.Features({
                 "answer_start": datasets.List(datasets.Value("int32"))},
 })
 COLUMNS = ("id", "question", "context", "answers")
+ARTICLES_TO_GROUP = 10  # fewer named articles than this: a carved validation split keeps contexts together instead
 _ANSWERS = pa.struct([("text", pa.list_(pa.string())), ("answer_start", pa.list_(pa.int32()))])
 
 
@@ -52,6 +53,22 @@ def qa_plan(raw: datasets.DatasetDict, config: DataConfig):
                 "({'text': [...], 'answer_start': [...]}) in every split, or the answer text in every split.")
     batch = functools.partial(_qa_batch, question=question, context=context, answers=answers, start=start, nested=nested)
     return batch, {name: FEATURES[name] for name in COLUMNS}, [], None
+
+
+def context_groups(train: datasets.Dataset, config: DataConfig) -> np.ndarray | None:
+    """Which questions a carved validation split keeps together: those of one article where the
+    data names at least `ARTICLES_TO_GROUP` articles (SQuAD's titles), else those of one context,
+    so that no context is read in training and scored in validation. None when all the questions
+    share one context: they are carved one by one."""
+    titles = train.data.column("title").combine_chunks().cast(pa.string()) if "title" in train.column_names else None
+    if (titles is not None and titles.null_count == 0 and pc.min(pc.utf8_length(titles)).as_py()
+            and pc.count_distinct(titles).as_py() >= ARTICLES_TO_GROUP):
+        column = titles
+    else:
+        name = find_column(train, config.text_pair_column or "context", config.source, ("context",))
+        column = pc.fill_null(train.data.column(name).combine_chunks().cast(pa.string()), "")
+    encoded = pc.dictionary_encode(column)
+    return encoded.indices.to_numpy(zero_copy_only=False) if len(encoded.dictionary) > 1 else None
 
 
 def _qa_batch(table: pa.Table, rows: np.ndarray, where: str, question: str, context: str, answers: str,
