@@ -8,7 +8,9 @@ same number of epochs:
   plain   what tutorials teach: AutoModelForSequenceClassification + Trainer, batch 16, lr 2e-5,
           fp32, DataCollatorWithPadding, default (random) sampler, evaluation each epoch;
   tuned   the same Trainer with the settings a careful user finds alone: batch 32 (eval 64), lr 5e-5,
-          warmup 10%, length-grouped batches, bf16 autocast where the CPU has AMX or on a GPU;
+          warmup 10%, length-grouped batches, and bf16 autocast when a short measurement in this run
+          finds it faster than fp32 (the engine's own rule: `measure_bf16_speedup`, at least 1.15x), or on a GPU;
+  tuned_fp32  the tuned leg in fp32 unless the CPU has AMX, as earlier results measured it (continuity);
   engine  `workbench.core.training.run.train` with the RunConfig defaults, headless;
   gui     the main window (offscreen), Train pressed programmatically with the same config as
           `engine`; a 20 ms QTimer on the UI thread measures stalls.
@@ -36,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RT = ROOT.parent / "shared" / "data" / "rotten_tomatoes"
-LEGS = ("plain", "tuned", "engine", "gui")
+LEGS = ("plain", "tuned", "tuned_fp32", "engine", "gui")
 OVERRIDES: list[str] = []  # --set items, applied to the engine's and the GUI's config
 
 
@@ -44,7 +46,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(RT) if RT.is_dir() else None)
     parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--legs", default=",".join(LEGS))
+    parser.add_argument("--legs", default="plain,tuned,engine,gui", help=f"comma-separated, of {', '.join(LEGS)}")
     parser.add_argument("--trace-stalls", metavar="FILE", help="gui: dump every thread's stack to FILE whenever "
                         "the UI timer is 60 ms late (faulthandler; it needs no GIL, so it names the holder)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=JSON",
@@ -59,7 +61,7 @@ def main() -> int:
         args.data = str(DEMO_CSV)
     OVERRIDES.extend(args.set)
     if args.leg:
-        legs = {"plain": plain_leg, "tuned": tuned_leg, "engine": engine_leg,
+        legs = {"plain": plain_leg, "tuned": tuned_leg, "tuned_fp32": tuned_fp32_leg, "engine": engine_leg,
                 "gui": lambda data, epochs: gui_leg(data, epochs, args.trace_stalls)}
         result = legs[args.leg](args.data, args.epochs)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -92,7 +94,7 @@ def report(results: dict, args) -> str:
         lines.append(f"| {leg} | {r['wall_s']:.1f} | {r['train_s']:.1f} | {r['samples_per_s']:.1f} | "
                      f"{r['eval_s']:.1f} ({r['eval_s'] / r['wall_s']:.1%}) | {r['test_f1']:.4f} | {r['peak_rss_mb']:.0f} |")
     lines.append("")
-    pairs = (("engine", "plain"), ("engine", "tuned"), ("gui", "engine"))
+    pairs = (("engine", "plain"), ("engine", "tuned"), ("engine", "tuned_fp32"), ("gui", "engine"))
     for a, b in pairs:
         if a in results and b in results:
             speed = results[a]["samples_per_s"] / results[b]["samples_per_s"]
@@ -107,8 +109,9 @@ def report(results: dict, args) -> str:
                      f"background) the UI stalled up to {g['startup_stall_max_ms']:.0f} ms; during the run the UI "
                      f"thread used {g['ui_cpu_share']:.1%} of one core")
         lines += [f"  gap over 50 ms: {gap}" for gap in g.get("long_gaps", [])]
-    if "tuned" in results:
-        lines.append(f"tuned: {results['tuned']['precision']}")
+    for leg in ("tuned", "tuned_fp32"):
+        if leg in results:
+            lines.append(f"{leg}: {results[leg]['precision']}")
     if "engine" in results:
         lines.append(f"engine: {results['engine']['precision']}, max_length {results['engine']['max_length']}, "
                      f"train() called to first optimizer step {results['engine']['first_step_s']:.2f} s"
@@ -146,16 +149,38 @@ def plain_leg(data: str, epochs: float) -> dict:
 
 
 def tuned_leg(data: str, epochs: float) -> dict:
+    return trainer_leg(data, epochs, TUNED, bf16="measure")
+
+
+def tuned_fp32_leg(data: str, epochs: float) -> dict:
+    return trainer_leg(data, epochs, TUNED, bf16="amx")
+
+
+TUNED = dict(per_device_train_batch_size=32, per_device_eval_batch_size=64, learning_rate=5e-5, warmup_steps=0.1,
+             train_sampling_strategy="group_by_length")
+
+
+def _bf16_choice(how: str, model, seq_len: int) -> tuple[bool, str]:
+    """Whether the tuned Trainer runs in bf16, and why: "amx" is the old rule (bf16 only with AMX),
+    "measure" times a few forward and backward steps of the model at batch 32 in both precisions."""
     import torch
 
-    gpu = torch.cuda.is_available()
-    bf16 = gpu or "amx_bf16" in _cpu_flags()  # without AMX, bf16 autocast slows a CPU step
-    return trainer_leg(data, epochs, dict(per_device_train_batch_size=32, per_device_eval_batch_size=64,
-                                          learning_rate=5e-5, warmup_steps=0.1, bf16=bf16, use_cpu=not gpu,
-                                          train_sampling_strategy="group_by_length"))
+    from workbench.core.model.device import BF16_MIN_SPEEDUP, measure_bf16_speedup
+
+    if torch.cuda.is_available():
+        return True, "bf16 (a GPU)"
+    if how == "amx":
+        amx = "amx_bf16" in _cpu_flags()
+        return amx, "bf16 (the CPU has AMX)" if amx else "fp32 (no AMX, so bf16 is not tried)"
+    if not {"avx512_bf16", "amx_bf16"} & _cpu_flags():
+        return False, "fp32 (the CPU has no bf16 instructions)"
+    speedup = measure_bf16_speedup(model, 32, seq_len)
+    return speedup >= BF16_MIN_SPEEDUP, (f"{'bf16' if speedup >= BF16_MIN_SPEEDUP else 'fp32'} (bf16 autocast "
+                                         f"measured {speedup:.2f}x fp32 at batch 32 x {seq_len} tokens)")
 
 
-def trainer_leg(data: str, epochs: float, settings: dict) -> dict:
+def trainer_leg(data: str, epochs: float, settings: dict, bf16: str | None = None) -> dict:
+    """The Trainer recipe with `settings`; `bf16` ("measure" or "amx") picks its precision as `_bf16_choice` says."""
     import numpy as np
     from datasets import load_dataset
     from sklearn.metrics import f1_score
@@ -177,6 +202,13 @@ def trainer_leg(data: str, epochs: float, settings: dict) -> dict:
     labels = ds["train"].features["label"].names
     ds = ds.map(lambda b: tokenizer(b["text"], truncation=True), batched=True)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=len(labels))
+    precision = "fp32"
+    if bf16 is not None:
+        import torch
+
+        median = int(np.median([len(ids) for ids in ds["train"]["input_ids"]]))
+        chosen, precision = _bf16_choice(bf16, model, median)
+        settings = settings | {"bf16": chosen, "use_cpu": not torch.cuda.is_available()}
 
     def compute_metrics(p):
         return {"f1": f1_score(p.label_ids, np.argmax(p.predictions, -1), average="binary" if len(labels) == 2 else "macro")}
@@ -203,7 +235,7 @@ def trainer_leg(data: str, epochs: float, settings: dict) -> dict:
     test = trainer.evaluate(ds["test"], metric_key_prefix="test")
     train_s = clock.train_s(trainer.state.global_step)
     return {"train_s": train_s, "samples_per_s": len(ds["train"]) * epochs / train_s, "test_f1": test["test_f1"],
-            "eval_s": clock.eval_s, "precision": "bf16" if args.bf16 else "fp32"}
+            "eval_s": clock.eval_s, "precision": precision}
 
 
 # The workbench, headless and through the window ----------------------------------------------------
